@@ -1,0 +1,192 @@
+/**
+ * The activities of a check run, built by a factory from their dependencies so that tests
+ * (and the benchmarks) can hand in another database or GLPI.
+ */
+import { activityInfo, heartbeat, log } from '@temporalio/activity';
+import type { Db } from '../db/client';
+import {
+  closeRun,
+  countResults,
+  listConflicts,
+  loadBatchDevices,
+  planIdRanges,
+  setRunTotal,
+  upsertRun,
+  writeResults,
+  type ResultRow,
+} from '../db/runs';
+import { resolveDevices } from '../db/devices';
+import { normaliseSerial } from '../glpi/serial';
+import type { BatchDescriptor, BatchSummary, RunOutcome, RunPlan, RunReport, RunTrigger } from '../workflows/types';
+import type { GlpiPort, SerialLookupView } from './glpi-port';
+
+export interface ActivityDeps {
+  db: Db;
+  glpi: GlpiPort;
+  /** Serials looked up between two heartbeats (and resumable after a retry). */
+  lookupChunkSize?: number;
+}
+
+export interface PlanRunInput {
+  workflowId: string;
+  runId: string;
+  trigger: RunTrigger;
+  batchSize?: number;
+  devices?: string[];
+}
+
+/** What a batch attempt records in its heartbeat: the results so far, so a retry resumes. */
+interface BatchProgress {
+  done: number;
+  rows: ResultRow[];
+}
+
+const CONFLICT_SAMPLE = 5;
+const REPORT_CONFLICTS = 100;
+
+function toResultRow(deviceId: number, lookup: SerialLookupView | undefined): ResultRow {
+  if (!lookup) {
+    // The client answers for every serial it was given; a missing answer is a bug, and
+    // must show as an error rather than as "not found".
+    return {
+      deviceId,
+      status: 'error',
+      glpiIds: [],
+      glpiItems: [],
+      statusName: null,
+      errorMessage: 'no answer for this serial',
+    };
+  }
+  return {
+    deviceId,
+    status: lookup.status,
+    glpiIds: lookup.items.map((item) => item.id),
+    glpiItems: lookup.items,
+    statusName: lookup.items.length === 1 ? lookup.items[0].statusName : null,
+    errorMessage: lookup.error ?? null,
+  };
+}
+
+export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDeps) {
+  async function summarise(checkRunId: number, batch: BatchDescriptor): Promise<BatchSummary> {
+    const [totals, conflictSample] = await Promise.all([
+      countResults(db, checkRunId, batch),
+      listConflicts(db, checkRunId, { batch, limit: CONFLICT_SAMPLE }),
+    ]);
+    return { index: batch.index, ...totals, conflictSample };
+  }
+
+  return {
+    /** Creates the run row and cuts the work into batches; checks GLPI credentials first. */
+    async planRun(input: PlanRunInput): Promise<RunPlan> {
+      const { user } = await glpi.ping();
+      const run = await upsertRun(db, input.workflowId, input.runId, input.trigger);
+      const batchSize = input.batchSize ?? 500;
+      let planned: { total: number; batches: BatchDescriptor[] };
+      if (input.devices) {
+        const ids = await resolveDevices(db, input.devices);
+        const batches: BatchDescriptor[] = [];
+        for (let i = 0; i < ids.length; i += batchSize) {
+          batches.push({ index: batches.length, deviceIds: ids.slice(i, i + batchSize) });
+        }
+        planned = { total: ids.length, batches };
+      } else {
+        planned = await planIdRanges(db, batchSize);
+      }
+      await setRunTotal(db, run.id, planned.total);
+      return { checkRunId: run.id, startedAt: run.startedAt.toISOString(), glpiUser: user ?? 'unknown', ...planned };
+    },
+
+    /**
+     * Looks up a batch's devices in GLPI and stores their results. Heartbeats after every
+     * chunk with the results so far: a retried attempt (worker crash, GLPI outage) goes on
+     * from there instead of starting the batch again.
+     */
+    async checkBatch({ checkRunId, batch }: { checkRunId: number; batch: BatchDescriptor }): Promise<BatchSummary> {
+      const devices = await loadBatchDevices(db, batch);
+      const resumed = activityInfo().heartbeatDetails as BatchProgress | undefined;
+      const progress: BatchProgress = resumed ? { done: resumed.done, rows: [...resumed.rows] } : { done: 0, rows: [] };
+      if (resumed) log.info(`Batch ${batch.index}: resuming after ${resumed.done} of ${devices.length} devices`);
+      // Keep the heartbeat going while a slow GLPI answers a chunk.
+      const keepAlive = setInterval(() => heartbeat(progress), 5_000);
+      try {
+        if (progress.done < devices.length) {
+          await glpi.withSession(async (session) => {
+            while (progress.done < devices.length) {
+              const chunk = devices.slice(progress.done, progress.done + lookupChunkSize);
+              const found = await session.lookupSerials(chunk.map((d) => d.serialNormalized));
+              for (const device of chunk) {
+                progress.rows.push(toResultRow(device.id, found.get(normaliseSerial(device.serialNormalized))));
+              }
+              progress.done += chunk.length;
+              heartbeat(progress);
+            }
+          });
+        }
+      } finally {
+        clearInterval(keepAlive);
+      }
+      await writeResults(db, checkRunId, progress.rows);
+      return summarise(checkRunId, batch);
+    },
+
+    /** A batch that exhausted its retries: its devices get `error` with the last failure. */
+    async markBatchFailed(input: {
+      checkRunId: number;
+      batch: BatchDescriptor;
+      reason: string;
+    }): Promise<BatchSummary> {
+      const devices = await loadBatchDevices(db, input.batch);
+      const reason = `GLPI check failed after all retries: ${input.reason}`;
+      await writeResults(
+        db,
+        input.checkRunId,
+        devices.map((d) => ({
+          deviceId: d.id,
+          status: 'error',
+          glpiIds: [],
+          glpiItems: [],
+          statusName: null,
+          errorMessage: reason,
+        })),
+      );
+      return summarise(input.checkRunId, input.batch);
+    },
+
+    /** Totals from the database (exact whatever happened on the way), the run row closed, the report logged. */
+    async finishRun(input: { checkRunId: number; outcome?: RunOutcome; reason?: string }): Promise<RunReport> {
+      const totals = await countResults(db, input.checkRunId);
+      const outcome: RunOutcome = input.outcome ?? (totals.errors > 0 ? 'completed_with_errors' : 'completed');
+      const run = await closeRun(db, input.checkRunId, outcome, totals, input.reason ?? null);
+      const conflictList = await listConflicts(db, input.checkRunId, { limit: REPORT_CONFLICTS + 1 });
+      const report: RunReport = {
+        checkRunId: run.id,
+        status: outcome,
+        total: run.total,
+        ...totals,
+        durationMs: run.durationMs ?? 0,
+        startedAt: run.startedAt.toISOString(),
+        finishedAt: (run.finishedAt ?? new Date()).toISOString(),
+        conflictList: conflictList.slice(0, REPORT_CONFLICTS),
+        conflictListTruncated: conflictList.length > REPORT_CONFLICTS,
+      };
+      logFinalReport(report, input.reason);
+      return report;
+    },
+  };
+}
+
+function logFinalReport(report: RunReport, reason?: string): void {
+  const seconds = (report.durationMs / 1000).toFixed(1);
+  log.info(
+    `Check ${report.status} in ${seconds} s (run ${report.checkRunId}): ${report.checked}/${report.total} checked, ` +
+      `found=${report.found} conflicts=${report.conflicts} not_found=${report.notFound} errors=${report.errors}` +
+      (reason ? ` — ${reason}` : ''),
+  );
+  for (const c of report.conflictList) {
+    log.info(`Conflict: device ${c.deviceId} ${c.name ?? ''} serial ${c.serial} has GLPI ids ${c.glpiIds.join(', ')}`);
+  }
+  if (report.conflictListTruncated) log.info(`More conflicts: npm run report -- --run ${report.checkRunId}`);
+}
+
+export type CheckActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,117 @@
+/**
+ * Client-side entry points: starting checks (or attaching to the one already running),
+ * reading their progress and results. The CLI commands are thin layers over these.
+ */
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import type { ServiceConfig } from './config';
+import { checkAllDevices, checkDevices, progressQuery } from './workflows';
+import type { CheckOptions, Progress, RunReport } from './workflows/types';
+
+/** Every workflow type a client may start; the worker must register each (see test/registration.test.ts). */
+export const STARTABLE_WORKFLOWS = [checkAllDevices.name, checkDevices.name] as const;
+
+/**
+ * Manual full checks share one workflow id: two operators (or twenty scripts) starting a
+ * check at once get the same run. Scheduled runs get `<schedule workflow id>-<time>` from
+ * the server, so a manual start also looks for any running full check first.
+ */
+export const FULL_CHECK_WORKFLOW_ID = 'check-all-devices';
+
+export async function connectClient(config: ServiceConfig): Promise<Client> {
+  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' });
+  return new Client({ connection, namespace: config.temporal.namespace });
+}
+
+export type CheckHandle = WorkflowHandle<typeof checkAllDevices>;
+
+export interface StartedCheck {
+  handle: WorkflowHandle;
+  workflowId: string;
+  runId: string;
+  /** True when a check was already running and this call attached to it. */
+  attached: boolean;
+}
+
+export function workflowUiLink(config: ServiceConfig, workflowId: string, runId?: string): string {
+  const base = `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return runId ? `${base}/${encodeURIComponent(runId)}` : base;
+}
+
+/** The running full checks (manual or scheduled), newest first. */
+export async function runningFullChecks(
+  client: Client,
+): Promise<{ workflowId: string; runId: string; startTime: Date }[]> {
+  const found = [];
+  for await (const execution of client.workflow.list({
+    query: `WorkflowType = '${checkAllDevices.name}' AND ExecutionStatus = 'Running'`,
+  })) {
+    found.push({ workflowId: execution.workflowId, runId: execution.runId, startTime: execution.startTime });
+  }
+  return found.sort((a, b) => b.startTime.getTime() - a.startTime.getTime());
+}
+
+async function attachedTo(client: Client, workflowId: string): Promise<StartedCheck> {
+  const description = await client.workflow.getHandle(workflowId).describe();
+  return {
+    handle: client.workflow.getHandle(workflowId, description.runId),
+    workflowId,
+    runId: description.runId,
+    attached: true,
+  };
+}
+
+export async function startFullCheck(
+  client: Client,
+  config: ServiceConfig,
+  options: CheckOptions = {},
+): Promise<StartedCheck> {
+  const [running] = await runningFullChecks(client);
+  if (running) return attachedTo(client, running.workflowId);
+  try {
+    const handle = await client.workflow.start(checkAllDevices, {
+      workflowId: FULL_CHECK_WORKFLOW_ID,
+      taskQueue: config.temporal.taskQueue,
+      args: [{ ...checkOptionsFrom(config), ...options, trigger: 'manual' }],
+      workflowIdConflictPolicy: 'FAIL',
+    });
+    return { handle, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, attached: false };
+  } catch (error) {
+    // Someone else started it between our look and our start: join that run.
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return attachedTo(client, FULL_CHECK_WORKFLOW_ID);
+    throw error;
+  }
+}
+
+export async function startDeviceCheck(
+  client: Client,
+  config: ServiceConfig,
+  devices: string[],
+  options: CheckOptions = {},
+): Promise<StartedCheck> {
+  const workflowId = `check-devices-${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 8)}`;
+  const handle = await client.workflow.start(checkDevices, {
+    workflowId,
+    taskQueue: config.temporal.taskQueue,
+    args: [{ ...checkOptionsFrom(config), ...options, devices }],
+  });
+  return { handle, workflowId, runId: handle.firstExecutionRunId, attached: false };
+}
+
+/** The run tunables the worker's configuration sets, passed as workflow input. */
+export function checkOptionsFrom(config: ServiceConfig): CheckOptions {
+  return {
+    batchSize: config.check.batchSize,
+    batchConcurrency: config.check.batchConcurrency,
+    retryInitialSeconds: config.check.retryInitialSeconds,
+    historyEventLimit: config.check.historyEventLimit,
+    heartbeatTimeoutSeconds: config.check.heartbeatTimeoutSeconds,
+  };
+}
+
+export function queryProgress(handle: WorkflowHandle): Promise<Progress> {
+  return handle.query(progressQuery);
+}
+
+export function waitForReport(handle: WorkflowHandle): Promise<RunReport> {
+  return handle.result() as Promise<RunReport>;
+}

@@ -1,0 +1,151 @@
+/**
+ * Check runs and their results: the queries the activities, the CLI and the reports share.
+ */
+import type { Db } from './client';
+import type {
+  BatchDescriptor,
+  ConflictSummary,
+  ResultStatus,
+  RunOutcome,
+  RunTrigger,
+  Totals,
+} from '../workflows/types';
+
+export interface ResultRow {
+  deviceId: number;
+  status: ResultStatus;
+  glpiIds: number[];
+  glpiItems: unknown[];
+  statusName: string | null;
+  errorMessage: string | null;
+}
+
+export interface BatchDevice {
+  id: number;
+  serial: string;
+  serialNormalized: string;
+  name: string | null;
+}
+
+/** Creates the run row, or returns the existing one when a retried plan comes back. */
+export async function upsertRun(db: Db, workflowId: string, runId: string, trigger: RunTrigger) {
+  return db.checkRun.upsert({
+    where: { workflowId_runId: { workflowId, runId } },
+    create: { workflowId, runId, trigger },
+    update: {},
+  });
+}
+
+/**
+ * Cuts the active devices into id ranges of `batchSize` devices each, in the database:
+ * the workflow receives a few numbers per batch, never the devices themselves.
+ */
+export async function planIdRanges(db: Db, batchSize: number): Promise<{ total: number; batches: BatchDescriptor[] }> {
+  const rows = await db.$queryRaw<{ from_id: number; to_id: number; size: bigint }[]>`
+    SELECT min(id) AS from_id, max(id) AS to_id, count(*) AS size
+    FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / ${batchSize} AS slice FROM devices WHERE active) AS numbered
+    GROUP BY slice ORDER BY slice`;
+  const batches = rows.map((row, index) => ({ index, fromId: Number(row.from_id), toId: Number(row.to_id) }));
+  const total = rows.reduce((sum, row) => sum + Number(row.size), 0);
+  return { total, batches };
+}
+
+export async function setRunTotal(db: Db, checkRunId: number, total: number): Promise<void> {
+  await db.checkRun.update({ where: { id: checkRunId }, data: { total } });
+}
+
+/** The active devices of a batch, in id order. */
+export async function loadBatchDevices(db: Db, batch: BatchDescriptor): Promise<BatchDevice[]> {
+  const where = batch.deviceIds
+    ? { id: { in: batch.deviceIds } }
+    : { active: true, id: { gte: batch.fromId ?? 0, lte: batch.toId ?? 0 } };
+  return db.device.findMany({
+    where,
+    select: { id: true, serial: true, serialNormalized: true, name: true },
+    orderBy: { id: 'asc' },
+  });
+}
+
+/**
+ * Writes a batch's results in one statement (so one transaction). A repeated attempt (a worker that died
+ * after the commit but before reporting) writes nothing new: the first result stands,
+ * and the summary is read back from the database, so totals count each device once.
+ */
+export async function writeResults(db: Db, checkRunId: number, rows: ResultRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.checkResult.createMany({
+    data: rows.map((row) => ({
+      checkRunId,
+      deviceId: row.deviceId,
+      status: row.status,
+      glpiIds: row.glpiIds,
+      glpiItems: row.glpiItems as object[],
+      statusName: row.statusName,
+      errorMessage: row.errorMessage,
+    })),
+    skipDuplicates: true,
+  });
+}
+
+function deviceFilter(batch: BatchDescriptor) {
+  return batch.deviceIds ? { in: batch.deviceIds } : { gte: batch.fromId ?? 0, lte: batch.toId ?? 0 };
+}
+
+export async function countResults(db: Db, checkRunId: number, batch?: BatchDescriptor): Promise<Totals> {
+  const groups = await db.checkResult.groupBy({
+    by: ['status'],
+    where: { checkRunId, ...(batch ? { deviceId: deviceFilter(batch) } : {}) },
+    _count: { _all: true },
+  });
+  const count = (status: ResultStatus) => groups.find((g) => g.status === status)?._count._all ?? 0;
+  const totals = {
+    found: count('found'),
+    conflicts: count('conflict'),
+    notFound: count('not_found'),
+    errors: count('error'),
+  };
+  return { ...totals, checked: totals.found + totals.conflicts + totals.notFound + totals.errors };
+}
+
+export async function listConflicts(
+  db: Db,
+  checkRunId: number,
+  options: { batch?: BatchDescriptor; limit?: number } = {},
+): Promise<ConflictSummary[]> {
+  const rows = await db.checkResult.findMany({
+    where: { checkRunId, status: 'conflict', ...(options.batch ? { deviceId: deviceFilter(options.batch) } : {}) },
+    select: { deviceId: true, glpiIds: true, device: { select: { serial: true, name: true } } },
+    orderBy: { deviceId: 'asc' },
+    take: options.limit,
+  });
+  return rows.map((row) => ({
+    deviceId: row.deviceId,
+    serial: row.device.serial,
+    name: row.device.name,
+    glpiIds: row.glpiIds,
+  }));
+}
+
+export async function closeRun(
+  db: Db,
+  checkRunId: number,
+  outcome: RunOutcome,
+  totals: Totals,
+  failureReason: string | null,
+) {
+  const run = await db.checkRun.findUniqueOrThrow({ where: { id: checkRunId } });
+  const finishedAt = run.finishedAt ?? new Date();
+  return db.checkRun.update({
+    where: { id: checkRunId },
+    data: {
+      status: outcome,
+      finishedAt,
+      durationMs: finishedAt.getTime() - run.startedAt.getTime(),
+      found: totals.found,
+      conflicts: totals.conflicts,
+      notFound: totals.notFound,
+      errors: totals.errors,
+      failureReason,
+    },
+  });
+}

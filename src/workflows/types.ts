@@ -1,0 +1,120 @@
+/**
+ * The messages exchanged between workflows, activities and clients. Plain data only: every
+ * value here crosses Temporal's history, so it stays compact (ids and counts, never device
+ * rows) and never holds a secret.
+ */
+
+export type RunTrigger = 'schedule' | 'manual' | 'devices';
+export type ResultStatus = 'found' | 'conflict' | 'not_found' | 'error';
+export type RunOutcome = 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
+
+/** Tunables a run is started with (defaults come from the worker's configuration). */
+export interface CheckOptions {
+  batchSize?: number;
+  batchConcurrency?: number;
+  /** First wait of the retry ladder in seconds; the next ones are ×4 (300 → 1200 → 4800). */
+  retryInitialSeconds?: number;
+  /** Continue-as-new once the history reaches this many events. */
+  historyEventLimit?: number;
+  /** Heartbeat timeout of a batch: how soon a crashed worker's batch is noticed. */
+  heartbeatTimeoutSeconds?: number;
+}
+
+export interface CheckAllDevicesInput extends CheckOptions {
+  trigger?: Exclude<RunTrigger, 'devices'>;
+  /** Set by continue-as-new only. */
+  resume?: RunState;
+}
+
+export interface CheckDevicesInput extends CheckOptions {
+  /** Serials (as written in the inventory, any case) or numeric device ids. */
+  devices: string[];
+  resume?: RunState;
+}
+
+/** A slice of the inventory: an id range of active devices, or explicit ids. */
+export interface BatchDescriptor {
+  index: number;
+  fromId?: number;
+  toId?: number;
+  deviceIds?: number[];
+}
+
+export interface RunPlan {
+  checkRunId: number;
+  total: number;
+  batches: BatchDescriptor[];
+  startedAt: string;
+  glpiUser: string;
+}
+
+export interface ConflictSummary {
+  deviceId: number;
+  serial: string;
+  name: string | null;
+  glpiIds: number[];
+}
+
+export interface Totals {
+  checked: number;
+  found: number;
+  conflicts: number;
+  notFound: number;
+  errors: number;
+}
+
+export interface BatchSummary extends Totals {
+  index: number;
+  /** A few of the batch's conflicts, for the live view; the report reads them all from the database. */
+  conflictSample: ConflictSummary[];
+}
+
+/** Everything a run needs to go on after continue-as-new. */
+export interface RunState {
+  plan: Omit<RunPlan, 'batches'>;
+  remaining: BatchDescriptor[];
+  batchesTotal: number;
+  batchesDone: number;
+  totals: Totals;
+  recentConflicts: ConflictSummary[];
+  continuedAsNew: number;
+}
+
+export interface Progress extends Totals {
+  total: number;
+  percent: number;
+  batchesDone: number;
+  batchesTotal: number;
+  startedAt: string;
+  /** Measured on the workflow's clock, i.e. as of its latest step. */
+  elapsedMs: number;
+  etaMs: number | null;
+  recentConflicts: ConflictSummary[];
+  checkRunId: number;
+  continuedAsNew: number;
+  phase: 'planning' | 'checking' | 'finishing';
+}
+
+export interface RunReport extends Totals {
+  checkRunId: number;
+  status: RunOutcome;
+  total: number;
+  durationMs: number;
+  startedAt: string;
+  finishedAt: string;
+  /** The first conflicts (the full list is in the database and in `npm run report`). */
+  conflictList: ConflictSummary[];
+  conflictListTruncated: boolean;
+}
+
+export const EMPTY_TOTALS: Totals = { checked: 0, found: 0, conflicts: 0, notFound: 0, errors: 0 };
+
+export function addTotals(a: Totals, b: Totals): Totals {
+  return {
+    checked: a.checked + b.checked,
+    found: a.found + b.found,
+    conflicts: a.conflicts + b.conflicts,
+    notFound: a.notFound + b.notFound,
+    errors: a.errors + b.errors,
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * `npm test`: brings up the real services once, runs every test file against them with
+ * Node's test runner, and tears them down.
+ *   - PostgreSQL: started if installed but stopped; a fresh template database is created
+ *     and migrated, each test file clones its own database from it and drops it after.
+ *   - Temporal: an ephemeral dev server (the real server, in memory) on a free port,
+ *     started through @temporalio/testing with the project's own binary.
+ * Extra arguments are test files (default: every test/**\/*.test.ts).
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { applyMigrations, dropDatabase, ensureDatabase } from '../src/db/migrate';
+import { ensurePostgres } from '../src/dev/postgres';
+import { testingExecutable } from '../src/dev/temporal-binaries';
+
+const ROOT = join(__dirname, '..');
+
+function findTests(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return findTests(path);
+    return name.endsWith('.test.ts') ? [relative(ROOT, path)] : [];
+  });
+}
+
+async function main(): Promise<number> {
+  const files = process.argv.slice(2).length ? process.argv.slice(2) : findTests(join(ROOT, 'test')).sort();
+  const base = new URL(process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+  await ensurePostgres(base.toString(), (line) => console.log(`[test] ${line}`));
+  base.pathname = `/glpi_check_test_${process.pid}`;
+  const templateUrl = base.toString();
+  const started = Date.now();
+  await ensureDatabase(templateUrl);
+  let env: TestWorkflowEnvironment | undefined;
+  try {
+    await applyMigrations(templateUrl);
+    env = await TestWorkflowEnvironment.createLocal({
+      server: { executable: testingExecutable('cli'), log: { format: 'pretty', level: 'error' } },
+    });
+    console.log(
+      `[test] PostgreSQL template ${base.pathname.slice(1)} and Temporal dev server ${env.address} ready in ${Date.now() - started} ms`,
+    );
+    return await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+        cwd: ROOT,
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          TEST_TEMPLATE_DATABASE_URL: templateUrl,
+          TEMPORAL_ADDRESS: env!.address,
+          TEMPORAL_TEST_SERVER_PATH: testingExecutable('testServer').path,
+        },
+      });
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    });
+  } finally {
+    await env?.teardown();
+    await dropDatabase(templateUrl);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`[test] could not start the test services: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);
