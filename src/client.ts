@@ -3,6 +3,7 @@
  * reading their progress and results. The CLI commands are thin layers over these.
  */
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { ServiceConfig } from './config';
 import { checkAllDevices, checkDevices, progressQuery } from './workflows';
 import type { CheckOptions, Progress, RunReport } from './workflows/types';
@@ -114,4 +115,30 @@ export function queryProgress(handle: WorkflowHandle): Promise<Progress> {
 
 export function waitForReport(handle: WorkflowHandle): Promise<RunReport> {
   return handle.result() as Promise<RunReport>;
+}
+
+/** Workers seen polling the task queue recently (workflow and activity pollers). */
+export async function taskQueuePollers(
+  client: Client,
+  config: ServiceConfig,
+): Promise<{ workflow: string[]; activity: string[]; backlog: number }> {
+  const describe = async (taskQueueType: temporal.api.enums.v1.TaskQueueType) =>
+    client.workflowService.describeTaskQueue({
+      namespace: config.temporal.namespace,
+      taskQueue: { name: config.temporal.taskQueue },
+      taskQueueType,
+      reportStats: true,
+    });
+  const types = temporal.api.enums.v1.TaskQueueType;
+  const [workflow, activity] = await Promise.all([
+    describe(types.TASK_QUEUE_TYPE_WORKFLOW),
+    describe(types.TASK_QUEUE_TYPE_ACTIVITY),
+  ]);
+  const identities = (r: typeof workflow) => (r.pollers ?? []).map((p) => p.identity ?? 'unknown');
+  const backlog = (r: typeof workflow) => Number(r.stats?.approximateBacklogCount ?? 0);
+  return {
+    workflow: identities(workflow),
+    activity: identities(activity),
+    backlog: backlog(workflow) + backlog(activity),
+  };
 }

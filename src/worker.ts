@@ -2,8 +2,14 @@
  * The worker: the one process that runs check workflows and their activities.
  * Workflows and activities are registered here and nowhere else.
  */
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities } from './activities';
+import {
+  NativeConnection,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import { createActivities, type CheckActivities } from './activities';
 import type { GlpiPort } from './activities/glpi-port';
 import { loadConfig, type ServiceConfig } from './config';
 import { createDb, type Db } from './db/client';
@@ -23,6 +29,8 @@ export interface WorkerDeps {
   /** A prebuilt bundle skips webpack at start (tests build it once per process). */
   workflowBundle?: WorkflowBundleWithSourceMap;
   identity?: string;
+  /** Tests replace single activities (e.g. a batch that always fails) and keep the rest real. */
+  activityOverrides?: Partial<CheckActivities>;
 }
 
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
@@ -44,17 +52,17 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db: deps.db, glpi: deps.glpi }),
+    activities: { ...createActivities({ db: deps.db, glpi: deps.glpi }), ...deps.activityOverrides },
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivities ?? 8,
     shutdownGraceTime: `${deps.shutdownGraceSeconds ?? 30}s`,
-    identity: deps.identity,
+    ...(deps.identity ? { identity: deps.identity } : {}),
   });
 }
 
 /** Runs a worker from the environment's configuration until SIGINT/SIGTERM. */
 export async function runWorker(config: ServiceConfig = loadConfig()): Promise<void> {
   installRuntimeLogger(config.logLevel);
-  const glpi = createGlpiPort();
+  const glpi = createGlpiPort(undefined, { logger: Runtime.instance().logger });
   const db = createDb(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   try {
@@ -75,6 +83,7 @@ export async function runWorker(config: ServiceConfig = loadConfig()): Promise<v
   } finally {
     await connection.close();
     await db.$disconnect();
+    glpi.close();
   }
 }
 

@@ -43,7 +43,7 @@ async function main(): Promise<number> {
       `[test] PostgreSQL template ${base.pathname.slice(1)} and Temporal dev server ${env.address} ready in ${Date.now() - started} ms`,
     );
     return await new Promise<number>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', ...files], {
         cwd: ROOT,
         stdio: 'inherit',
         env: {

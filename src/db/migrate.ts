@@ -2,7 +2,7 @@
  * Applying and creating migrations offline (see schema-engine.ts for why not `prisma migrate`).
  */
 import { Client } from 'pg';
-import { MIGRATIONS_DIR, NO_FILTERS, migrationsList, openSchemaEngine, readSchema } from './schema-engine';
+import { MIGRATIONS_DIR, NO_FILTERS, migrationsList, withSchemaEngine, readSchema } from './schema-engine';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { redactDatabaseUrl } from './url';
@@ -46,16 +46,13 @@ export async function dropDatabase(url: string): Promise<void> {
 
 /** Applies every pending migration; returns the names applied (empty when up to date). */
 export async function applyMigrations(url: string): Promise<string[]> {
-  const engine = await openSchemaEngine(url);
-  try {
+  return withSchemaEngine(url, async (engine) => {
     const { appliedMigrationNames } = await engine.applyMigrations({
       migrationsList: migrationsList(),
       filters: NO_FILTERS,
     });
     return appliedMigrationNames;
-  } finally {
-    engine.free();
-  }
+  });
 }
 
 /** Migrations in prisma/migrations that the database has not applied yet. */
@@ -63,7 +60,7 @@ export async function pendingMigrations(url: string): Promise<string[]> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    const table = await client.query("SELECT to_regclass('_prisma_migrations') AS t");
+    const table = await client.query<{ t: string | null }>("SELECT to_regclass('_prisma_migrations') AS t");
     const applied = new Set<string>();
     if (table.rows[0]?.t) {
       const rows = await client.query<{ migration_name: string }>(
@@ -100,10 +97,9 @@ export function latestSchemaSnapshot(): string | undefined {
 export async function diffSchemaAgainstMigrations(url: string): Promise<string> {
   // The engine wants a connection even for a pure schema-to-schema diff; the server's
   // `postgres` database always exists and is left untouched.
-  const runtimeEngine = await openSchemaEngine(adminUrl(url));
-  try {
-    const previous = latestSchemaSnapshot();
-    const result = await runtimeEngine.diff({
+  const previous = latestSchemaSnapshot();
+  return withSchemaEngine(adminUrl(url), async (engine) => {
+    const result = await engine.diff({
       from: previous
         ? { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: previous }] }
         : { tag: 'empty' },
@@ -113,7 +109,5 @@ export async function diffSchemaAgainstMigrations(url: string): Promise<string> 
       filters: NO_FILTERS,
     });
     return result.stdout ?? '';
-  } finally {
-    runtimeEngine.free();
-  }
+  });
 }

@@ -10,6 +10,7 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { Pool } from 'pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 
 export const PRISMA_DIR = join(__dirname, '..', '..', 'prisma');
@@ -40,7 +41,7 @@ function loadRuntime(): Promise<WasmRuntime> {
   runtimePromise ??= (async () => {
     // The package targets bundlers (its entry imports the .wasm file), so under plain
     // Node we instantiate the module ourselves around its JS glue code.
-    const runtime = require('@prisma/schema-engine-wasm/schema_engine_bg') as WasmRuntime & Record<string, unknown>;
+    const runtime = (await import('@prisma/schema-engine-wasm/schema_engine_bg')) as unknown as WasmRuntime;
     const wasmPath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg').replace(/\.js$/, '.wasm');
     const { instance } = await WebAssembly.instantiate(readFileSync(wasmPath), { './schema_engine_bg.js': runtime });
     runtime.__wbg_set_wasm(instance.exports);
@@ -54,11 +55,29 @@ export function readSchema(): string {
   return readFileSync(SCHEMA_PATH, 'utf8');
 }
 
-/** Opens an engine connected to the database at `connectionString`. Call free() when done. */
-export async function openSchemaEngine(connectionString: string, log: (line: string) => void = () => {}) {
+/**
+ * Runs `fn` with an engine connected to the database at `connectionString`, then frees
+ * the engine and closes its connections (the engine leaves its pool open otherwise, which
+ * blocks, for one, cloning that database as a template).
+ */
+export async function withSchemaEngine<T>(
+  connectionString: string,
+  fn: (engine: SchemaEngine) => Promise<T>,
+  log: (line: string) => void = () => {},
+): Promise<T> {
   const runtime = await loadRuntime();
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString }));
-  return runtime.SchemaEngine.new({ datamodels: [['schema.prisma', readSchema()]] }, log, adapter);
+  const pool = new Pool({ connectionString, max: 2 });
+  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool));
+  try {
+    const engine = await runtime.SchemaEngine.new({ datamodels: [['schema.prisma', readSchema()]] }, log, adapter);
+    try {
+      return await fn(engine);
+    } finally {
+      engine.free();
+    }
+  } finally {
+    await pool.end();
+  }
 }
 
 /** The migrations folder in the shape the engine expects. */

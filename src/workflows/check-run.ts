@@ -32,14 +32,11 @@ import {
 
 export const progressQuery = defineQuery<Progress>('progress');
 
-/** Error types that no retry can fix: the run fails at once with their message. */
-export const NON_RETRYABLE_ERROR_TYPES = [
-  'GlpiConfigError',
-  'GlpiAuthError',
-  'ConfigError',
-  'UnknownDevicesError',
-  'InvalidSerialError',
-];
+/** Errors no retry can fix, that concern the whole run: it fails at once with their message. */
+export const FATAL_ERROR_TYPES = ['GlpiConfigError', 'GlpiAuthError', 'ConfigError', 'UnknownDevicesError'];
+
+/** Errors no retry can fix, that concern one batch only: its devices are recorded as errors. */
+export const NOT_WORTH_RETRYING_ERROR_TYPES = ['GlpiRequestError', 'InvalidSerialError'];
 
 export const DEFAULTS = {
   batchSize: 500,
@@ -51,6 +48,17 @@ export const DEFAULTS = {
 
 const RECENT_CONFLICTS = 10;
 
+/**
+ * Every activity the workflows call, by name. The worker registers what the factory in
+ * src/activities builds; test/registration.test.ts checks the two agree on a real worker.
+ */
+export const WORKFLOW_ACTIVITIES = [
+  'planRun',
+  'checkBatch',
+  'markBatchFailed',
+  'finishRun',
+] as const satisfies readonly (keyof CheckActivities)[];
+
 function activitiesFor(options: Required<CheckOptions>) {
   const initial = options.retryInitialSeconds;
   // The retry ladder the operators asked for: waits of 300, 1200 and 4800 s, i.e. four
@@ -60,19 +68,21 @@ function activitiesFor(options: Required<CheckOptions>) {
     backoffCoefficient: 4,
     maximumInterval: `${initial * 16}s`,
     maximumAttempts: 4,
-    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+    nonRetryableErrorTypes: [...FATAL_ERROR_TYPES, ...NOT_WORTH_RETRYING_ERROR_TYPES],
   };
-  const batch = proxyActivities<CheckActivities>({
+  const { checkBatch } = proxyActivities<CheckActivities>({
     startToCloseTimeout: '30m',
     heartbeatTimeout: `${options.heartbeatTimeoutSeconds}s`,
     retry,
   });
-  const bookkeeping = proxyActivities<CheckActivities>({ startToCloseTimeout: '5m', retry });
-  return { checkBatch: batch.checkBatch, ...pick(bookkeeping) };
-}
-
-function pick(a: CheckActivities) {
-  return { planRun: a.planRun, markBatchFailed: a.markBatchFailed, finishRun: a.finishRun };
+  const { planRun, markBatchFailed, finishRun } = proxyActivities<CheckActivities>({
+    startToCloseTimeout: '5m',
+    retry,
+  });
+  return { planRun, checkBatch, markBatchFailed, finishRun } satisfies Pick<
+    CheckActivities,
+    (typeof WORKFLOW_ACTIVITIES)[number]
+  >;
 }
 
 export function withDefaults(input: CheckOptions): Required<CheckOptions> {
@@ -149,11 +159,9 @@ function reasonOf(error: unknown): string {
   return current instanceof Error ? current.message : String(current);
 }
 
-function isNonRetryable(error: unknown): boolean {
+function isFatal(error: unknown): boolean {
   const cause = error instanceof ActivityFailure ? error.cause : error;
-  return (
-    cause instanceof ApplicationFailure && (cause.nonRetryable || NON_RETRYABLE_ERROR_TYPES.includes(cause.type ?? ''))
-  );
+  return cause instanceof ApplicationFailure && FATAL_ERROR_TYPES.includes(cause.type ?? '');
 }
 
 export interface RunCheckArgs {
@@ -174,7 +182,15 @@ export async function runCheck({ options: rawOptions, resume, plan, continueWith
   });
 
   if (!state) {
-    const planned = await plan(acts);
+    let planned: RunPlan;
+    try {
+      planned = await plan(acts);
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      const reason = reasonOf(error);
+      log.error(`Check failed before it started: ${reason}`);
+      throw ApplicationFailure.nonRetryable(`check failed: ${reason}`, 'CheckFailed');
+    }
     state = initialState(planned);
     log.info(
       `Check started: ${planned.total} active devices to check in ${planned.batches.length} batches ` +
@@ -221,7 +237,7 @@ async function runBatches(
   acts: ReturnType<typeof activitiesFor>,
 ): Promise<void> {
   let inFlight = 0;
-  let fatal: unknown;
+  let fatal: Error | undefined;
   // Every batch runs in this scope, so one fatal error cancels the batches still in flight
   // instead of letting them run through their own retries.
   const batches = new CancellationScope();
@@ -248,14 +264,14 @@ async function runBatches(
       try {
         settle(batch, await acts.checkBatch({ checkRunId: state.plan.checkRunId, batch }));
       } catch (error) {
-        if (isCancellation(error) || isNonRetryable(error)) throw error;
+        if (isCancellation(error) || isFatal(error)) throw error;
         const reason = reasonOf(error);
         log.warn(`Batch ${batch.index} failed after all retries: ${reason}; its devices are recorded as errors`);
         settle(batch, await acts.markBatchFailed({ checkRunId: state.plan.checkRunId, batch, reason }));
       }
     } catch (error) {
       if (fatal === undefined && !isCancellation(error)) batches.cancel();
-      fatal ??= error;
+      fatal ??= error as Error;
     } finally {
       inFlight -= 1;
     }

@@ -9,7 +9,11 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createDb, type Db } from '../../src/db/client';
 import { bundleWorkflows, createWorker } from '../../src/worker';
+import { installRuntimeLogger } from '../../src/logging';
 import type { GlpiPort } from '../../src/activities/glpi-port';
+
+// Workers in tests log warnings and errors only (set LOG_LEVEL=INFO to see the run logs).
+installRuntimeLogger((process.env.LOG_LEVEL?.toUpperCase() as 'INFO' | undefined) ?? 'WARN');
 
 function required(name: string): string {
   const value = process.env[name];

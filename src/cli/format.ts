@@ -1,0 +1,80 @@
+/**
+ * How runs look on a terminal: the progress bar and the final report.
+ */
+import type { Progress, RunReport } from '../workflows/types';
+
+export function duration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+}
+
+export function progressBar(p: Progress, width = 30, elapsedMs = p.elapsedMs): string {
+  if (p.phase === 'planning') return 'planning the run…';
+  const filled = Math.round((Math.min(p.percent, 100) / 100) * width);
+  const eta =
+    p.checked > 0 && p.checked < p.total ? ` eta ${duration((elapsedMs / p.checked) * (p.total - p.checked))}` : '';
+  return (
+    `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.percent.toFixed(1)}% ${p.checked}/${p.total} ` +
+    `found ${p.found} conflicts ${p.conflicts} not found ${p.notFound} errors ${p.errors} ` +
+    `elapsed ${duration(elapsedMs)}${eta}`
+  );
+}
+
+export function progressText(p: Progress): string {
+  const lines = [
+    `phase:      ${p.phase}`,
+    `progress:   ${p.percent.toFixed(1)}% (${p.checked}/${p.total} devices, batches ${p.batchesDone}/${p.batchesTotal})`,
+    `found:      ${p.found}`,
+    `conflicts:  ${p.conflicts}`,
+    `not found:  ${p.notFound}`,
+    `errors:     ${p.errors}`,
+    `started:    ${p.startedAt}`,
+    `elapsed:    ${duration(p.elapsedMs)}${p.etaMs !== null ? `, eta ${duration(p.etaMs)}` : ''}`,
+  ];
+  if (p.recentConflicts.length > 0) {
+    lines.push('recent conflicts:');
+    for (const c of p.recentConflicts)
+      lines.push(`  ${c.serial} (${c.name ?? 'device ' + c.deviceId}): GLPI ids ${c.glpiIds.join(', ')}`);
+  }
+  return lines.join('\n');
+}
+
+export function reportText(r: RunReport): string {
+  const lines = [
+    `Check ${r.status} in ${duration(r.durationMs)} (run ${r.checkRunId}, ${r.startedAt} → ${r.finishedAt})`,
+    `  devices:    ${r.total}`,
+    `  found:      ${r.found}`,
+    `  conflicts:  ${r.conflicts}`,
+    `  not found:  ${r.notFound}`,
+    `  errors:     ${r.errors}`,
+  ];
+  if (r.conflictList.length > 0) {
+    lines.push('Conflicts (serial on more than one GLPI card):');
+    for (const c of r.conflictList) {
+      lines.push(`  ${c.serial}  ${c.name ?? ''}  device ${c.deviceId}  GLPI ids ${c.glpiIds.join(', ')}`);
+    }
+    if (r.conflictListTruncated) lines.push(`  … more in: npm run report -- --run ${r.checkRunId}`);
+  }
+  return lines.join('\n');
+}
+
+/** The machine-readable summary of a finished run. */
+export function reportJson(r: RunReport) {
+  return {
+    checkRunId: r.checkRunId,
+    status: r.status,
+    total: r.total,
+    found: r.found,
+    conflicts: r.conflicts,
+    notFound: r.notFound,
+    errors: r.errors,
+    durationMs: r.durationMs,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    conflictList: r.conflictList,
+    conflictListTruncated: r.conflictListTruncated,
+  };
+}

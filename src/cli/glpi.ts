@@ -1,0 +1,197 @@
+/**
+ * `glpi ping` and `glpi find <serial>...`: check the GLPI settings and look serials up by hand,
+ * with the same client (and the same matching) as the nightly check.
+ */
+import { parseArgs } from 'node:util';
+import {
+  GlpiAuthError,
+  GlpiClient,
+  GlpiConfigError,
+  GlpiUnavailableError,
+  loadGlpiConfig,
+  tryNormaliseSerial,
+  type GlpiItem,
+  type GlpiLogger,
+  type LookupStatus,
+} from '../glpi';
+
+const USAGE = `Usage:
+  glpi ping [--json]               log in, switch to all entities, show user, profile and GLPI version
+  glpi find <serial>... [--json]   look serials up: found, conflict, not_found or error, with the items
+Options:
+  --json       machine-readable output on stdout
+  --verbose    log every GLPI request (method, path, status, time) on stderr
+  -h, --help   this help
+Settings come from the environment: GLPI_URL (apirest.php URL), GLPI_APP_TOKEN, GLPI_USER_TOKEN or
+GLPI_USERNAME + GLPI_PASSWORD, GLPI_VERIFY_TLS, GLPI_TIMEOUT_MS, GLPI_ITEMTYPES, GLPI_SERIAL_FIELD,
+GLPI_LABEL_SERIAL_FIELD, GLPI_MAX_CONCURRENCY, GLPI_MAX_REQUESTS_PER_SECOND.
+Exit codes: 0 ok, 1 a serial's lookup failed, 2 usage, configuration or credentials, 3 GLPI unavailable.`;
+
+export const EXIT = { ok: 0, serialError: 1, configuration: 2, unavailable: 3 } as const;
+
+export interface FindOutput {
+  serial: string;
+  status: LookupStatus;
+  items: GlpiItem[];
+  error?: string;
+}
+
+interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const processIo: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+export async function main(
+  argv: string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+  io: Io = processIo,
+): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse(argv);
+  } catch (error) {
+    io.err(`glpi: ${(error as Error).message}\n${USAGE}`);
+    return EXIT.configuration;
+  }
+  const [command, ...serials] = args.positionals;
+  if (args.values.help) {
+    io.out(USAGE);
+    return EXIT.ok;
+  }
+  if (command !== 'ping' && command !== 'find') {
+    io.err(command ? `glpi: unknown command ${JSON.stringify(command)}\n${USAGE}` : USAGE);
+    return EXIT.configuration;
+  }
+  if (command === 'find' && serials.length === 0) {
+    io.err(`glpi: find needs at least one serial\n${USAGE}`);
+    return EXIT.configuration;
+  }
+
+  let client: GlpiClient | undefined;
+  try {
+    const logger = args.values.verbose ? stderrLogger(io) : undefined;
+    client = new GlpiClient(loadGlpiConfig(env), logger ? { logger } : {});
+    if (command === 'ping') return await ping(client, args.values.json === true, io);
+    return await find(client, serials, args.values.json === true, io);
+  } catch (error) {
+    return reportFailure(error, io);
+  } finally {
+    client?.close();
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: 'boolean' },
+      verbose: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+async function ping(client: GlpiClient, json: boolean, io: Io): Promise<number> {
+  const result = await client.ping();
+  if (json) {
+    io.out(JSON.stringify(result, null, 2));
+  } else {
+    const parts = [
+      `logged in as ${result.user ?? '(user not exposed)'}`,
+      `profile ${result.profile ?? '(not exposed)'}`,
+      `GLPI ${result.glpiVersion ?? 'version not exposed'}`,
+      `switched to all entities${result.activeEntities === undefined ? '' : ` (${result.activeEntities})`}`,
+    ];
+    io.out(`OK: ${parts.join(', ')}`);
+  }
+  return EXIT.ok;
+}
+
+async function find(client: GlpiClient, rawSerials: string[], json: boolean, io: Io): Promise<number> {
+  // Invalid serials are reported like failed lookups, and the valid ones still looked up.
+  const outputs = new Map<string, FindOutput>();
+  const valid: string[] = [];
+  for (const raw of rawSerials) {
+    const normalised = tryNormaliseSerial(raw);
+    if (normalised.ok) {
+      valid.push(raw);
+      if (!outputs.has(normalised.serial)) {
+        // Replaced by the lookup's result; a placeholder that can never pass for not_found.
+        outputs.set(normalised.serial, {
+          serial: normalised.serial,
+          status: 'error',
+          items: [],
+          error: 'not looked up',
+        });
+      }
+    } else {
+      outputs.set(`invalid:${raw}`, { serial: raw, status: 'error', items: [], error: normalised.error });
+    }
+  }
+  if (valid.length > 0) {
+    const lookups = await client.withSession((session) => session.lookupSerials(valid));
+    for (const [serial, lookup] of lookups) {
+      outputs.set(serial, {
+        serial,
+        status: lookup.status,
+        items: lookup.items,
+        ...(lookup.error !== undefined && { error: lookup.error }),
+      });
+    }
+  }
+
+  const results = [...outputs.values()];
+  if (json) io.out(JSON.stringify(results, null, 2));
+  else for (const result of results) io.out(describe(result));
+  return results.some((result) => result.status === 'error') ? EXIT.serialError : EXIT.ok;
+}
+
+function describe(result: FindOutput): string {
+  if (result.status === 'error') return `${result.serial}: error: ${result.error ?? 'unknown'}`;
+  const lines = [`${result.serial}: ${result.status}`];
+  for (const item of result.items) {
+    const details = [
+      item.serial !== null && `serial ${item.serial}`,
+      item.statusName !== null && `status ${item.statusName}`,
+      item.location !== null && `location ${item.location}`,
+      item.entity !== null && `entity ${item.entity}`,
+    ].filter(Boolean);
+    lines.push(
+      `  ${item.itemtype} #${item.id} ${item.name ?? '(no name)'}${details.length ? ` (${details.join(', ')})` : ''}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function reportFailure(error: unknown, io: Io): number {
+  // One line, no stack: these messages are written to be read by whoever runs the command.
+  if (error instanceof GlpiConfigError || error instanceof GlpiAuthError) {
+    io.err(`glpi: ${error.message}`);
+    return EXIT.configuration;
+  }
+  if (error instanceof GlpiUnavailableError) {
+    io.err(`glpi: GLPI unavailable: ${error.message}`);
+    return EXIT.unavailable;
+  }
+  io.err(`glpi: ${error instanceof Error ? error.message : String(error)}`);
+  return EXIT.serialError;
+}
+
+function stderrLogger(io: Io): GlpiLogger {
+  const line = (level: string) => (message: string, meta?: Record<string, unknown>) =>
+    io.err(`${level} ${message}${meta ? ` ${JSON.stringify(meta)}` : ''}`);
+  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
+}
+
+if (require.main === module) {
+  void main().then((code) => {
+    process.exitCode = code;
+  });
+}

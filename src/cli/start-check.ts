@@ -1,0 +1,211 @@
+/**
+ * npm run start-check — start the full check (or attach to the one running), check single
+ * devices, follow a run live, or print the state of a run.
+ */
+import { parseArgs } from 'node:util';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  queryProgress,
+  startDeviceCheck,
+  startFullCheck,
+  taskQueuePollers,
+  waitForReport,
+  workflowUiLink,
+  type StartedCheck,
+} from '../client';
+import { loadConfig, type ServiceConfig } from '../config';
+import type { Progress, RunReport } from '../workflows/types';
+import { progressBar, progressText, reportJson, reportText } from './format';
+import { CommandError, runCli, UsageError } from './run';
+import { withTemporal } from './temporal';
+
+const USAGE = `Usage: npm run start-check -- [options]
+
+Starts the full check of every active device and returns at once (the worker does the work).
+If a full check is already running, attaches to it instead of starting a second one.
+
+Options:
+  --sync                 wait with a live progress bar, then print the report
+                         (Ctrl-C detaches; the check goes on)
+  --device <serial|id>   check only this device (repeatable)
+  --status <workflowId>  print the progress of a running check or the summary of a finished one
+                         (with --sync: follow it live)
+  --json                 machine-readable output
+  --help                 this text
+
+Exit codes: 0 done / started, 1 the check ended with errors or failed, 2 bad arguments,
+3 Temporal unreachable.`;
+
+interface Options {
+  sync: boolean;
+  json: boolean;
+  devices: string[];
+  status?: string;
+}
+
+function parse(args: string[]): Options {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: {
+        sync: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        device: { type: 'string', multiple: true, default: [] },
+        status: { type: 'string' },
+      },
+      allowPositionals: true,
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+    if (values.status !== undefined && values.device.length > 0)
+      throw new UsageError('--status and --device do not mix');
+    if (values.device.some((d) => d.trim() === '')) throw new UsageError('--device needs a serial or a device id');
+    return { sync: values.sync, json: values.json, devices: values.device, status: values.status };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function print(json: boolean, value: unknown, text: string): void {
+  console.log(json ? JSON.stringify(value, null, 2) : text);
+}
+
+async function warnIfNoWorker(client: Client, config: ServiceConfig, json: boolean): Promise<void> {
+  const pollers = await taskQueuePollers(client, config).catch(() => undefined);
+  if (pollers && pollers.workflow.length === 0 && !json) {
+    console.error(
+      `warning: no worker is polling task queue ${config.temporal.taskQueue}: the check will wait until one starts ` +
+        '(npm run worker, or npm run dev)',
+    );
+  }
+}
+
+/** Follows a run until it ends; Ctrl-C detaches without touching the run. */
+async function follow(handle: WorkflowHandle, json: boolean): Promise<RunReport | undefined> {
+  const tty = process.stdout.isTTY && !json;
+  const startedLocal = Date.now();
+  let detached = false;
+  const onSigint = () => {
+    detached = true;
+  };
+  process.once('SIGINT', onSigint);
+  let lastPlain = 0;
+  const result = waitForReport(handle);
+  let finished = false;
+  void result.then(
+    () => (finished = true),
+    () => (finished = true),
+  );
+  try {
+    while (!finished && !detached) {
+      const progress: Progress | undefined = await queryProgress(handle).catch(() => undefined);
+      if (progress) {
+        const elapsed = Math.max(progress.elapsedMs, Date.now() - Date.parse(progress.startedAt));
+        if (tty) process.stdout.write(`\r\x1b[2K${progressBar(progress, 30, elapsed)}`);
+        else if (!json && Date.now() - lastPlain >= 5_000) {
+          lastPlain = Date.now();
+          console.log(progressBar(progress, 20, elapsed));
+        }
+      } else if (tty) {
+        process.stdout.write(`\r\x1b[2Kwaiting for a worker… ${Math.round((Date.now() - startedLocal) / 1000)}s`);
+      }
+      await Promise.race([result.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000))]);
+    }
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    if (tty) process.stdout.write('\n');
+  }
+  if (detached) {
+    console.error(
+      `Detached: the check goes on. Follow it again with: npm run start-check -- --status ${handle.workflowId} --sync`,
+    );
+    return undefined;
+  }
+  return result;
+}
+
+function exitCodeFor(report: RunReport): number {
+  return report.status === 'completed' ? 0 : 1;
+}
+
+async function showReport(report: RunReport, json: boolean): Promise<number> {
+  print(json, reportJson(report), reportText(report));
+  return exitCodeFor(report);
+}
+
+async function status(client: Client, config: ServiceConfig, workflowId: string, opts: Options): Promise<number> {
+  const handle = client.workflow.getHandle(workflowId);
+  let description;
+  try {
+    description = await handle.describe();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new CommandError(`no check with workflow id ${workflowId}`);
+    throw error;
+  }
+  const state = description.status.name;
+  if (state === 'RUNNING') {
+    if (opts.sync) {
+      const report = await follow(handle, opts.json);
+      return report ? showReport(report, opts.json) : 0;
+    }
+    const progress = await queryProgress(handle).catch(() => undefined);
+    if (!progress) {
+      await warnIfNoWorker(client, config, opts.json);
+      print(opts.json, { workflowId, status: 'RUNNING', progress: null }, `${workflowId}: running (no progress yet)`);
+      return 0;
+    }
+    print(opts.json, { workflowId, status: 'RUNNING', progress }, `${workflowId}: running\n${progressText(progress)}`);
+    return 0;
+  }
+  if (state === 'COMPLETED') return showReport((await handle.result()) as RunReport, opts.json);
+  const reason = await handle.result().then(
+    () => state,
+    (error: unknown) => (error instanceof WorkflowFailedError && error.cause ? error.cause.message : String(error)),
+  );
+  print(opts.json, { workflowId, status: state, reason }, `${workflowId}: ${state.toLowerCase()} — ${reason}`);
+  return 1;
+}
+
+async function start(client: Client, config: ServiceConfig, opts: Options): Promise<number> {
+  await warnIfNoWorker(client, config, opts.json);
+  const started: StartedCheck =
+    opts.devices.length > 0
+      ? await startDeviceCheck(client, config, opts.devices)
+      : await startFullCheck(client, config);
+  const link = workflowUiLink(config, started.workflowId, started.runId);
+  const summary = { workflowId: started.workflowId, runId: started.runId, attached: started.attached, ui: link };
+  if (!opts.sync || !opts.json) {
+    print(
+      opts.json,
+      summary,
+      [
+        started.attached
+          ? `A check is already running: attached to it instead of starting a second one.`
+          : opts.devices.length > 0
+            ? `Started a check of ${opts.devices.length} device(s).`
+            : 'Started the full check.',
+        `  workflow id: ${started.workflowId}`,
+        `  run id:      ${started.runId}`,
+        `  Temporal UI: ${link}`,
+        opts.sync ? '' : `Follow it: npm run start-check -- --status ${started.workflowId} --sync`,
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    );
+  }
+  if (!opts.sync) return 0;
+  const report = await follow(started.handle, opts.json).catch((error: unknown) => {
+    if (error instanceof WorkflowFailedError)
+      throw new CommandError(`the check failed: ${error.cause?.message ?? error.message}`);
+    throw error;
+  });
+  return report ? showReport(report, opts.json) : 0;
+}
+
+runCli(USAGE, async (args) => {
+  const opts = parse(args);
+  const config = loadConfig();
+  return withTemporal(config, (client) =>
+    opts.status ? status(client, config, opts.status, opts) : start(client, config, opts),
+  );
+});

@@ -1,0 +1,25 @@
+/**
+ * Connecting a command to Temporal, with an error that says where it looked.
+ */
+import type { Client } from '@temporalio/client';
+import { connectClient } from '../client';
+import type { ServiceConfig } from '../config';
+import { CommandError } from './run';
+
+export async function withTemporal<T>(config: ServiceConfig, fn: (client: Client) => Promise<T>): Promise<T> {
+  let client: Client;
+  try {
+    client = await connectClient(config);
+  } catch (error) {
+    throw new CommandError(
+      `cannot reach Temporal at ${config.temporal.address} (${(error as Error).message.split('\n')[0]}). ` +
+        'Start it with `npm run dev`, or set TEMPORAL_ADDRESS.',
+      3,
+    );
+  }
+  try {
+    return await fn(client);
+  } finally {
+    await client.connection.close();
+  }
+}

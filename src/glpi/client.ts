@@ -1,0 +1,58 @@
+import type { GlpiConfig } from './config';
+import { GlpiSession } from './session';
+import { GlpiTransport } from './transport';
+import { SILENT_LOGGER, type GlpiLogger, type GlpiPingResult } from './types';
+
+export interface GlpiClientOptions {
+  /** Debug lines per request (method, endpoint, status, ms), warnings on retries. Never secrets. */
+  logger?: GlpiLogger;
+}
+
+/**
+ * Entry point to GLPI's legacy REST API. One client per process (it owns the keep-alive
+ * connections and the request limiter); sessions are opened from it.
+ */
+export class GlpiClient {
+  private readonly transport: GlpiTransport;
+  private readonly logger: GlpiLogger;
+
+  constructor(
+    private readonly config: GlpiConfig,
+    options: GlpiClientOptions = {},
+  ) {
+    this.logger = options.logger ?? SILENT_LOGGER;
+    this.transport = new GlpiTransport(config, this.logger, credentialSecrets(config));
+  }
+
+  /** Logs in and switches to all entities. The caller must close the session. */
+  openSession(): Promise<GlpiSession> {
+    return GlpiSession.open(this.config, this.transport, this.logger);
+  }
+
+  /** Opens a session, runs `fn`, and kills the session whatever happens. */
+  async withSession<T>(fn: (session: GlpiSession) => Promise<T>): Promise<T> {
+    const session = await this.openSession();
+    try {
+      return await fn(session);
+    } finally {
+      await session.close();
+    }
+  }
+
+  /** Checks URL, tokens and entity switch; reports who we are where GLPI exposes it. */
+  ping(): Promise<GlpiPingResult> {
+    return this.withSession((session) => session.describe());
+  }
+
+  /** Closes idle keep-alive connections. The client must not be used afterwards. */
+  close(): void {
+    this.transport.close();
+  }
+}
+
+function credentialSecrets(config: GlpiConfig): string[] {
+  const { credentials } = config;
+  if (credentials.kind === 'user_token') return [credentials.userToken.reveal()];
+  const password = credentials.password.reveal();
+  return [password, Buffer.from(`${credentials.username}:${password}`, 'utf8').toString('base64')];
+}

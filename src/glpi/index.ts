@@ -1,0 +1,24 @@
+export { GlpiClient, type GlpiClientOptions } from './client';
+export {
+  createGlpiConfig,
+  GLPI_CONFIG_DEFAULTS,
+  loadGlpiConfig,
+  type GlpiConfig,
+  type GlpiConfigOptions,
+  type GlpiCredentials,
+} from './config';
+export {
+  GlpiAuthError,
+  GlpiConfigError,
+  GlpiError,
+  GlpiRequestError,
+  GlpiUnavailableError,
+  isGlpiError,
+  NON_RETRYABLE_GLPI_ERRORS,
+  type GlpiErrorDetails,
+} from './errors';
+export { redactSecrets, Secret } from './redact';
+export { decodeGlpiText, encodeGlpi10StoredForm } from './search-query';
+export { InvalidSerialError, normaliseSerial, tryNormaliseSerial } from './serial';
+export { GlpiSession } from './session';
+export type { GlpiItem, GlpiLogger, GlpiPingResult, LookupOptions, LookupStatus, SerialLookup } from './types';

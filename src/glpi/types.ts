@@ -1,0 +1,54 @@
+export type LookupStatus = 'found' | 'conflict' | 'not_found' | 'error';
+
+/** One GLPI asset, with `& < >` decoded (GLPI 10 stores them HTML-encoded). */
+export interface GlpiItem {
+  itemtype: string;
+  id: number;
+  name: string | null;
+  serial: string | null;
+  statusName: string | null;
+  location: string | null;
+  entity: string | null;
+}
+
+export interface SerialLookup {
+  /** The normalised serial (see normaliseSerial). */
+  serial: string;
+  /** found: exactly one item; conflict: several; not_found: none; error: the lookup of this serial failed. */
+  status: LookupStatus;
+  items: GlpiItem[];
+  /** Why the lookup failed, when status is `error`. */
+  error?: string;
+}
+
+export interface LookupOptions {
+  /** Called as serials complete, with the number of distinct serials done and in all. */
+  onProgress?(done: number, total: number): void;
+}
+
+/** Same shape as Temporal's Logger, so an activity can pass `log` from @temporalio/activity. */
+export interface GlpiLogger {
+  debug(message: string, meta?: Record<string, unknown>): void;
+  info(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  error(message: string, meta?: Record<string, unknown>): void;
+}
+
+export interface GlpiPingResult {
+  /** Login name of the API user, when GLPI exposes the session. */
+  user: string | null;
+  /** Name of the active profile, when GLPI exposes the session. */
+  profile: string | null;
+  /** GLPI version, when the user may read the configuration. */
+  glpiVersion?: string;
+  /** Number of entities visible after the switch to all entities, when exposed. */
+  activeEntities?: number;
+  entitiesSwitched: true;
+}
+
+export const SILENT_LOGGER: GlpiLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};

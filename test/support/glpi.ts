@@ -1,0 +1,30 @@
+/**
+ * A GLPI simulator over real HTTP and the real GLPI client pointed at it.
+ */
+import { after } from 'node:test';
+import {
+  generateInventory,
+  startGlpiSimulator,
+  type GeneratedInventory,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from '../../src/dev/glpi-simulator';
+import { createGlpiPort } from '../../src/glpi/port';
+import type { GlpiConfigOptions } from '../../src/glpi/config';
+
+export const TEST_USER_TOKEN = 'test-user-token-0123456789';
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  const sim = await startGlpiSimulator({ userToken: TEST_USER_TOKEN, ...options });
+  after(() => sim.stop());
+  return sim;
+}
+
+/** The real client, configured like an operator would, for a simulator. */
+export function glpiFor(sim: RunningSimulator, overrides: Partial<GlpiConfigOptions> = {}) {
+  return createGlpiPort({ url: sim.url, userToken: TEST_USER_TOKEN, ...overrides });
+}
+
+export function inventory(devices: number, seed = 7): GeneratedInventory {
+  return generateInventory({ devices, seed });
+}
