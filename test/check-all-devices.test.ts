@@ -64,7 +64,7 @@ describe('checkAllDevices on the real stack', () => {
     const report = await client.workflow.execute(checkAllDevices, {
       taskQueue,
       workflowId,
-      args: [{ batchSize: 10, batchConcurrency: 2, historyEventLimit: 100 }],
+      args: [{ batchSize: 10, batchConcurrency: 2, historyEventLimit: 60 }],
     });
 
     assert.equal(report.checked, 300);

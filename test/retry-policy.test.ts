@@ -41,10 +41,11 @@ describe('retry policy (time skipping)', () => {
       glpi: glpiFor(sim),
       workflowBundle: await workflowBundle(),
       activityOverrides: {
-        checkBatch: () => {
-          const info = activityInfo();
-          attempts.push({ attempt: info.attempt, scheduledMs: info.currentAttemptScheduledTimestampMs });
-          return Promise.reject(new GlpiUnavailableError('GLPI answered 503 Service Unavailable'));
+        checkBatch: async () => {
+          // The server's clock (the one time skipping moves), not the machine's. The test
+          // server reports currentAttemptScheduledTimestampMs one attempt late, so ask it.
+          attempts.push({ attempt: activityInfo().attempt, scheduledMs: await env.currentTimeMs() });
+          throw new GlpiUnavailableError('GLPI answered 503 Service Unavailable');
         },
       },
     });

@@ -1,0 +1,21 @@
+/**
+ * A GLPI simulator speaking GLPI's legacy REST API (apirest.php) over real HTTP, with GLPI's
+ * quirks, seeded fault injection, and a generator of device/card mixes with known outcomes.
+ */
+export { startGlpiSimulator } from './server';
+export { generateInventory } from './generate';
+export { itemsFromFile } from './items-file';
+export { csvLine, parseCsv } from './csv';
+export type {
+  EndpointName,
+  ExpectedStatus,
+  FaultConfig,
+  FaultName,
+  GeneratedDevice,
+  GeneratedInventory,
+  GenerateOptions,
+  RunningSimulator,
+  SimItem,
+  SimulatorOptions,
+  SimulatorStats,
+} from './types';

@@ -1,0 +1,204 @@
+/**
+ * The simulator's "database": items as the configured GLPI version stores them, the entity
+ * tree, and look-up indexes so that exact searches stay fast with 100,000+ items.
+ */
+import type { SimItem } from './types';
+import { findOption } from './search-options';
+import { fold, foldForEquals, storedForm, type GlpiVersion } from './text-match';
+
+export const ROOT_ENTITY_NAME = 'Root entity';
+const ENTITY_SEPARATOR = ' > ';
+
+/** Itemtypes the API answers for even when no item has them (an empty result, not an error). */
+const KNOWN_ITEMTYPES = ['Printer', 'Computer', 'Monitor', 'NetworkEquipment', 'Peripheral', 'Phone'];
+
+export interface Entity {
+  id: number;
+  /** Completename as typed ('Root entity > Europe'). */
+  completename: string;
+  name: string;
+  parentId: number | null;
+}
+
+export interface StoredItem {
+  raw: SimItem;
+  id: number;
+  itemtype: string;
+  /** Values as GLPI keeps them in the database (and returns them). */
+  stored: {
+    name: string;
+    serial: string | null;
+    otherserial: string | null;
+    labelSerial: string | null;
+    status: string | null;
+    location: string | null;
+    entity: string;
+  };
+  entityId: number;
+  statusId: number | null;
+  locationId: number | null;
+  isDeleted: boolean;
+  isTemplate: boolean;
+  dateMod: string;
+  foldedCache: Map<number, string | null>;
+}
+
+export class ItemStore {
+  readonly entities: Entity[];
+  private readonly entitiesById = new Map<number, Entity>();
+  private readonly byItemtype = new Map<string, StoredItem[]>();
+  private readonly byId = new Map<string, StoredItem>();
+  private readonly itemtypeNames = new Map<string, string>();
+  private readonly equalsIndexes = new Map<string, Map<string, StoredItem[]>>();
+
+  constructor(
+    readonly rawItems: readonly SimItem[],
+    readonly version: GlpiVersion,
+  ) {
+    for (const name of KNOWN_ITEMTYPES) this.itemtypeNames.set(name.toLowerCase(), name);
+    this.entities = buildEntities(rawItems);
+    for (const entity of this.entities) this.entitiesById.set(entity.id, entity);
+    const entityIds = new Map(this.entities.map((e) => [e.completename, e.id]));
+    const statusIds = new DropdownIds();
+    const locationIds = new DropdownIds();
+
+    for (const raw of rawItems) {
+      const itemtype = this.canonicalItemtype(raw.itemtype) ?? raw.itemtype;
+      this.itemtypeNames.set(itemtype.toLowerCase(), itemtype);
+      const entityName = raw.entity ?? ROOT_ENTITY_NAME;
+      const item: StoredItem = {
+        raw,
+        id: raw.id,
+        itemtype,
+        stored: {
+          name: storedForm(raw.name, version),
+          serial: this.store(raw.serial),
+          otherserial: this.store(raw.otherserial),
+          labelSerial: this.store(raw.labelSerial),
+          status: this.store(raw.statusName),
+          location: this.store(raw.location),
+          entity: storedForm(entityName, version),
+        },
+        entityId: raw.entityId ?? entityIds.get(entityName) ?? 0,
+        statusId: statusIds.idFor(raw.statusName),
+        locationId: locationIds.idFor(raw.location),
+        isDeleted: raw.isDeleted === true,
+        isTemplate: raw.isTemplate === true,
+        dateMod: dateFor(raw.id),
+        foldedCache: new Map(),
+      };
+      const list = this.byItemtype.get(itemtype) ?? [];
+      list.push(item);
+      this.byItemtype.set(itemtype, list);
+      this.byId.set(`${itemtype}#${raw.id}`, item);
+    }
+  }
+
+  private store(value: string | null | undefined): string | null {
+    return value === null || value === undefined ? null : storedForm(value, this.version);
+  }
+
+  /** GLPI finds classes case-insensitively and answers with the class's own spelling. */
+  canonicalItemtype(requested: string): string | undefined {
+    return this.itemtypeNames.get(requested.toLowerCase());
+  }
+
+  itemsOf(itemtype: string): readonly StoredItem[] {
+    return this.byItemtype.get(itemtype) ?? [];
+  }
+
+  item(itemtype: string, id: number): StoredItem | undefined {
+    return this.byId.get(`${itemtype}#${id}`);
+  }
+
+  entity(id: number): Entity | undefined {
+    return this.entitiesById.get(id);
+  }
+
+  /** The entity and every entity below it. */
+  entityWithDescendants(id: number): number[] {
+    const entity = this.entitiesById.get(id);
+    if (!entity) return [];
+    if (id === 0) return this.entities.map((e) => e.id);
+    const prefix = entity.completename + ENTITY_SEPARATOR;
+    return this.entities.filter((e) => e.id === id || e.completename.startsWith(prefix)).map((e) => e.id);
+  }
+
+  /** Items of an itemtype whose option value equals `key` once folded for `=` (trailing spaces ignored). */
+  equalsCandidates(itemtype: string, optionId: number, key: string): readonly StoredItem[] {
+    const indexKey = `${itemtype}#${optionId}`;
+    let index = this.equalsIndexes.get(indexKey);
+    if (!index) {
+      index = new Map();
+      const option = findOption(String(optionId));
+      for (const item of this.itemsOf(itemtype)) {
+        const value = option?.value(item);
+        if (value === null || value === undefined) continue;
+        const folded = foldForEquals(String(value));
+        const bucket = index.get(folded);
+        if (bucket) bucket.push(item);
+        else index.set(folded, [item]);
+      }
+      this.equalsIndexes.set(indexKey, index);
+    }
+    return index.get(key) ?? [];
+  }
+
+  /** The folded form of an item's option value, computed once per item and option. */
+  foldedValue(item: StoredItem, optionId: number): string | null {
+    let folded = item.foldedCache.get(optionId);
+    if (folded === undefined) {
+      const value = findOption(String(optionId))?.value(item);
+      folded = value === null || value === undefined ? null : fold(String(value));
+      item.foldedCache.set(optionId, folded);
+    }
+    return folded;
+  }
+}
+
+/** Ids for dropdown values (states, locations) in order of first appearance, from 1. */
+class DropdownIds {
+  private readonly ids = new Map<string, number>();
+  idFor(name: string | null | undefined): number | null {
+    if (name === null || name === undefined || name === '') return null;
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.ids.size + 1;
+      this.ids.set(name, id);
+    }
+    return id;
+  }
+}
+
+function buildEntities(items: readonly SimItem[]): Entity[] {
+  const ids = new Map<string, number>([[ROOT_ENTITY_NAME, 0]]);
+  const names = new Set<string>([ROOT_ENTITY_NAME]);
+  for (const item of items) {
+    const completename = item.entity ?? ROOT_ENTITY_NAME;
+    if (item.entityId !== undefined && !ids.has(completename)) ids.set(completename, item.entityId);
+    // Every ancestor in a completename is an entity too.
+    const parts = completename.split(ENTITY_SEPARATOR);
+    for (let i = 1; i <= parts.length; i++) names.add(parts.slice(0, i).join(ENTITY_SEPARATOR));
+  }
+  let nextId = Math.max(0, ...ids.values()) + 1;
+  for (const name of [...names].sort()) {
+    if (!ids.has(name)) ids.set(name, nextId++);
+  }
+  return [...names].sort().map((completename) => {
+    const parts = completename.split(ENTITY_SEPARATOR);
+    const parentName = parts.length > 1 ? parts.slice(0, -1).join(ENTITY_SEPARATOR) : null;
+    const id = ids.get(completename) as number;
+    return {
+      id,
+      completename,
+      name: parts[parts.length - 1],
+      parentId: id === 0 ? null : parentName !== null ? (ids.get(parentName) ?? 0) : 0,
+    };
+  });
+}
+
+/** A stable, plausible date_mod derived from the id (results must not depend on the clock). */
+function dateFor(id: number): string {
+  const date = new Date(Date.UTC(2024, 0, 1) + (Math.abs(id) % 365) * 86_400_000 + (id % 86_400) * 1000);
+  return date.toISOString().slice(0, 19).replace('T', ' ');
+}

@@ -1,0 +1,161 @@
+/**
+ * The simulator's public shapes. Other parts of the project (client tests, benchmarks, the
+ * demo) depend on these exactly: add fields, never change or remove one.
+ */
+
+/**
+ * One GLPI asset card, with its values as a person or an inventory agent typed them.
+ * The simulator stores them the way the configured GLPI version does (HTML-encoded on 10).
+ */
+export interface SimItem {
+  id: number;
+  /** 'Printer' in this project; matched case-insensitively like GLPI's class lookup. */
+  itemtype: string;
+  name: string;
+  serial: string | null;
+  otherserial?: string | null;
+  /** A custom field (plugin "fields"), searchable as option 76670. */
+  labelSerial?: string | null;
+  statusName?: string | null;
+  /** Location completename, e.g. 'HQ > Floor 2'. */
+  location?: string | null;
+  /** Entity completename; default 'Root entity'. */
+  entity?: string;
+  entityId?: number;
+  isDeleted?: boolean;
+  isTemplate?: boolean;
+}
+
+export interface FaultConfig {
+  /** All random faults are reproducible from this seed (default 1). */
+  seed?: number;
+  /** Added to every request (default 0). */
+  latencyMs?: number;
+  /** Fraction of search requests answering 500/502/503 (GLPI-style or proxy-style bodies). */
+  errorRate?: number;
+  /** Fraction of search requests answering 200 with a truncated or non-JSON body. */
+  malformedRate?: number;
+  /** Fraction of search requests answering 200 text/html (maintenance page, "Mysql Error" page). */
+  htmlErrorRate?: number;
+  /** Fraction of search requests answering 429 with `Retry-After: <retryAfterSeconds>`. */
+  rateLimitRate?: number;
+  /** Default 1. */
+  retryAfterSeconds?: number;
+  /** Fraction of requests (any endpoint) that never answer until the client gives up or the server stops. */
+  hangRate?: number;
+  /** Every N-th authenticated request invalidates the session it used (401 ERROR_SESSION_TOKEN_INVALID). */
+  invalidateSessionEvery?: number;
+  /** Every request: the connection is destroyed at once (GLPI unreachable). */
+  down?: boolean;
+  /** changeActiveEntities answers 400 ["ERROR", "Bad Request; ..."]. */
+  failEntitySwitch?: boolean;
+}
+
+export interface SimulatorOptions {
+  /** Default 0: a random free port. */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /**
+   * If set, the App-Token header (or app_token parameter) is required and must match.
+   * If null/undefined, sending ANY app token is ERROR_WRONG_APP_TOKEN_PARAMETER, as GLPI does.
+   */
+  appToken?: string | null;
+  /** Accepted as `Authorization: user_token <t>` or `?user_token=<t>`. */
+  userToken?: string;
+  /**
+   * Accepted as `Authorization: Basic ...` or `?login=..&password=..`. Without them, credential
+   * logins answer ERROR_LOGIN_WITH_CREDENTIALS_DISABLED, like a default GLPI install.
+   */
+  username?: string;
+  password?: string;
+  items?: SimItem[];
+  /** '10': & < > stored and returned HTML-encoded (&#38; &#60; &#62;); '11': stored raw. Default '10'. */
+  glpiVersion?: '10' | '11';
+  /** The session's list_limit (default 20), used when a search has no range. */
+  listLimit?: number;
+  /** PHP max_input_vars (default 1000): query variables past it are silently dropped. */
+  maxInputVars?: number;
+  faults?: FaultConfig;
+  /**
+   * Default true: items live in several entities and a new session only sees the root entity,
+   * so the client must call changeActiveEntities. Column 80 (entity) is always shown.
+   */
+  multiEntity?: boolean;
+  /** Reported by getFullSession as glpiname (default 'glpi-check'). */
+  userName?: string;
+  /** Receives one line per request (method, path, status); never tokens. Default: log nothing. */
+  log?: (line: string) => void;
+}
+
+export type EndpointName =
+  'initSession' | 'killSession' | 'changeActiveEntities' | 'search' | 'getFullSession' | 'getGlpiConfig' | 'other';
+
+export type FaultName =
+  'down' | 'hang' | 'latency' | 'error' | 'malformed' | 'html' | 'rateLimit' | 'sessionInvalidated' | 'entitySwitch';
+
+export interface SimulatorStats {
+  /** Per endpoint: initSession, killSession, changeActiveEntities, search, getFullSession, getGlpiConfig, other. */
+  requests: Record<string, number>;
+  total: number;
+  /** Highest number of requests in flight at once since the last reset. */
+  peakConcurrency: number;
+  activeSessions: number;
+  sessionsOpened: number;
+  /** Sessions ended by killSession, or replaced by an initSession that carried their token. */
+  sessionsKilled: number;
+  faultsInjected: Record<string, number>;
+}
+
+export interface RunningSimulator {
+  /** Base URL ending in /apirest.php (no trailing slash). */
+  url: string;
+  port: number;
+  stats(): SimulatorStats;
+  resetStats(): void;
+  /** Replaces the fault configuration and restarts the fault sequence from its seed. */
+  setFaults(f: FaultConfig): void;
+  setItems(items: SimItem[]): void;
+  items(): SimItem[];
+  invalidateAllSessions(): void;
+  /** Closes the server, including hanging requests and idle keep-alive connections. */
+  stop(): Promise<void>;
+}
+
+export interface GeneratedDevice {
+  serial: string;
+  name: string;
+  model: string;
+  location: string;
+  organisation: string;
+}
+
+export type ExpectedStatus = 'found' | 'conflict' | 'not_found';
+
+export interface GeneratedInventory {
+  items: SimItem[];
+  devices: GeneratedDevice[];
+  /** Keyed by normalised serial (normaliseSerial); glpiIds ascending. */
+  expected: Map<string, { status: ExpectedStatus; glpiIds: number[] }>;
+  counts: { found: number; conflict: number; not_found: number };
+}
+
+export interface GenerateOptions {
+  devices: number;
+  seed?: number;
+  /** Default 0.05: devices whose serial is on 2..5 active cards (some on 25+). */
+  conflictRate?: number;
+  /** Default 0.05: devices not in GLPI. */
+  absentRate?: number;
+  /** Default 0.02: found devices which ALSO have a trashed duplicate (they must stay 'found'). */
+  trashedDuplicateRate?: number;
+  /** Default 0.01: found devices which also have a template card with their serial (still 'found'). */
+  templateRate?: number;
+  /**
+   * Default 0.05: found devices with a look-alike card whose serial contains theirs
+   * (e.g. 'AB12' and 'XAB12-2'), which only an exact match tells apart.
+   */
+  decoyRate?: number;
+  /** Include serials with & % _ + ^ $ " ' # / non-ASCII, inner spaces, mixed case. */
+  awkwardSerials?: boolean;
+}

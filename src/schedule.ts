@@ -1,0 +1,144 @@
+/**
+ * The daily schedule: one Temporal Schedule that starts checkAllDevices at CHECK_TIME in
+ * CHECK_TIMEZONE. Overlap SKIP (a night never starts while the previous run is still
+ * going) and an explicit catch-up window (a server down at 02:00 still starts the night's
+ * run when it comes back within the window).
+ */
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleDescription,
+  type ScheduleOptions,
+} from '@temporalio/client';
+import { checkOptionsFrom, runningFullChecks } from './client';
+import type { ServiceConfig } from './config';
+import { checkAllDevices } from './workflows';
+
+/** Scheduled runs get this id plus the scheduled time, e.g. check-all-devices-scheduled-2026-11-26T02:00:00Z. */
+export const SCHEDULED_WORKFLOW_ID = 'check-all-devices-scheduled';
+
+function parseTime(time: string): { hour: number; minute: number } {
+  const [hour, minute] = time.split(':').map(Number);
+  return { hour, minute };
+}
+
+export function scheduleOptions(config: ServiceConfig): ScheduleOptions {
+  const { hour, minute } = parseTime(config.schedule.time);
+  return {
+    scheduleId: config.schedule.id,
+    spec: { calendars: [{ hour, minute, comment: 'nightly GLPI device check' }], timezone: config.schedule.timezone },
+    action: {
+      type: 'startWorkflow',
+      workflowType: checkAllDevices,
+      args: [{ ...checkOptionsFrom(config), trigger: 'schedule' }],
+      taskQueue: config.temporal.taskQueue,
+      workflowId: SCHEDULED_WORKFLOW_ID,
+    },
+    policies: {
+      overlap: ScheduleOverlapPolicy.SKIP,
+      catchupWindow: `${config.schedule.catchupWindowSeconds}s`,
+      pauseOnFailure: false,
+    },
+  };
+}
+
+/**
+ * Whether CHECK_TIME is skipped or repeated by a daylight-saving change in CHECK_TIMEZONE
+ * during the next year. Temporal matches wall-clock times: a time that does not exist
+ * that day is skipped (a lost night), a repeated one fires twice.
+ */
+export function daylightSavingWarning(config: ServiceConfig, from = new Date()): string | undefined {
+  const zone = config.schedule.timezone;
+  const wanted = config.schedule.time;
+  const format = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'longOffset',
+  });
+  const localParts = (date: Date) => {
+    const parts = format.formatToParts(date);
+    const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+    return {
+      day: `${get('year')}-${get('month')}-${get('day')}`,
+      time: `${get('hour')}:${get('minute')}`,
+      offset: get('timeZoneName'),
+    };
+  };
+  const DAY = 86_400_000;
+  for (let day = 0; day < 366; day += 1) {
+    const start = from.getTime() + day * DAY;
+    if (localParts(new Date(start)).offset === localParts(new Date(start + DAY)).offset) continue;
+    // The offset changes within these 24 hours: on the local day of the change, count how
+    // often the wanted wall-clock time occurs (normally once).
+    let changeDay = '';
+    let occurrences = 0;
+    for (let minute = 0; minute <= 24 * 60; minute += 1) {
+      const before = localParts(new Date(start + (minute - 1) * 60_000));
+      const at = localParts(new Date(start + minute * 60_000));
+      if (!changeDay && before.offset !== at.offset) changeDay = at.day;
+    }
+    for (let minute = -30 * 60; minute <= 54 * 60; minute += 1) {
+      const local = localParts(new Date(start + minute * 60_000));
+      if (local.day === changeDay && local.time === wanted) occurrences += 1;
+    }
+    if (occurrences === 0) {
+      return `${wanted} does not exist in ${zone} on ${changeDay} (daylight saving starts): that night's run would be skipped. Prefer a CHECK_TIME outside 01:00–03:59, or CHECK_TIMEZONE=UTC.`;
+    }
+    if (occurrences > 1) {
+      return `${wanted} happens twice in ${zone} on ${changeDay} (daylight saving ends): that night may run twice. Prefer a CHECK_TIME outside 01:00–03:59, or CHECK_TIMEZONE=UTC.`;
+    }
+  }
+  return undefined;
+}
+
+/** Creates the schedule, or brings an existing one in line with the configuration (keeping its pause state). */
+export async function ensureSchedule(client: Client, config: ServiceConfig): Promise<'created' | 'updated'> {
+  const options = scheduleOptions(config);
+  try {
+    await client.schedule.create(options);
+    return 'created';
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+  }
+  await client.schedule.getHandle(options.scheduleId).update((previous) => ({
+    ...previous,
+    spec: options.spec,
+    action: options.action,
+    policies: options.policies,
+    state: { paused: previous.state.paused, note: previous.state.note },
+  }));
+  return 'updated';
+}
+
+export async function describeSchedule(
+  client: Client,
+  config: ServiceConfig,
+): Promise<ScheduleDescription | undefined> {
+  try {
+    return await client.schedule.getHandle(config.schedule.id).describe();
+  } catch (error) {
+    if (error instanceof ScheduleNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Starts the scheduled action now, unless a full check (scheduled or manual) is already
+ * running: the schedule's own SKIP policy only sees runs it started itself.
+ */
+export async function triggerSchedule(
+  client: Client,
+  config: ServiceConfig,
+): Promise<{ triggered: true } | { triggered: false; runningWorkflowId: string }> {
+  const [running] = await runningFullChecks(client);
+  if (running) return { triggered: false, runningWorkflowId: running.workflowId };
+  await client.schedule.getHandle(config.schedule.id).trigger(ScheduleOverlapPolicy.SKIP);
+  return { triggered: true };
+}
