@@ -38,17 +38,49 @@ export function workflowUiLink(config: ServiceConfig, workflowId: string, runId?
   return runId ? `${base}/${encodeURIComponent(runId)}` : base;
 }
 
-/** The running full checks (manual or scheduled), newest first. */
-export async function runningFullChecks(
+export interface RunningCheck {
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  /** When this execution started (after continue-as-new: when the latest execution started). */
+  startTime: Date;
+}
+
+/** Running check workflows of the given types (default: all of them), newest first. */
+export async function runningChecks(
   client: Client,
-): Promise<{ workflowId: string; runId: string; startTime: Date }[]> {
-  const found = [];
-  for await (const execution of client.workflow.list({
-    query: `WorkflowType = '${checkAllDevices.name}' AND ExecutionStatus = 'Running'`,
-  })) {
-    found.push({ workflowId: execution.workflowId, runId: execution.runId, startTime: execution.startTime });
+  types: readonly string[] = STARTABLE_WORKFLOWS,
+): Promise<RunningCheck[]> {
+  const typeFilter = types.map((t) => `WorkflowType = '${t}'`).join(' OR ');
+  const found: RunningCheck[] = [];
+  for await (const execution of client.workflow.list({ query: `(${typeFilter}) AND ExecutionStatus = 'Running'` })) {
+    found.push({
+      workflowId: execution.workflowId,
+      runId: execution.runId,
+      workflowType: execution.type,
+      startTime: execution.startTime,
+    });
   }
   return found.sort((a, b) => b.startTime.getTime() - a.startTime.getTime());
+}
+
+/**
+ * When a running check began. Continue-as-new starts a new execution, so ask the workflow
+ * itself (it knows when it was planned) and fall back on the execution's start when no
+ * worker can answer.
+ */
+export async function runStartedAt(client: Client, run: RunningCheck): Promise<Date> {
+  try {
+    const progress = await client.workflow.getHandle(run.workflowId, run.runId).query(progressQuery);
+    return progress.phase === 'planning' ? run.startTime : new Date(progress.startedAt);
+  } catch {
+    return run.startTime;
+  }
+}
+
+/** The running full checks (manual or scheduled), newest first. */
+export function runningFullChecks(client: Client): Promise<RunningCheck[]> {
+  return runningChecks(client, [checkAllDevices.name]);
 }
 
 async function attachedTo(client: Client, workflowId: string): Promise<StartedCheck> {

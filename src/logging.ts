@@ -4,7 +4,7 @@
  */
 import { DefaultLogger, Runtime, makeTelemetryFilterString, type LogEntry, type LogLevel } from '@temporalio/worker';
 
-const KEPT_META = ['workflowId', 'runId', 'activityType', 'attempt', 'workflowType'] as const;
+const KEPT_META = ['workflowId', 'runId', 'activityType', 'attempt', 'workflowType', 'taskQueue', 'state'] as const;
 
 export function formatLogEntry(entry: LogEntry): string {
   const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();

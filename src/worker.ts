@@ -15,6 +15,8 @@ import { loadConfig, type ServiceConfig } from './config';
 import { createDb, type Db } from './db/client';
 import { createGlpiPort } from './glpi/port';
 import { installRuntimeLogger } from './logging';
+import { connectClient } from './client';
+import { daylightSavingWarning, ensureSchedule } from './schedule';
 
 export const WORKFLOWS_PATH = require.resolve('./workflows');
 
@@ -51,7 +53,8 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    // Bundled here rather than by Worker.create, whose webpack report fills the log at INFO.
+    workflowBundle: deps.workflowBundle ?? (await bundleWorkflows()),
     activities: { ...createActivities({ db: deps.db, glpi: deps.glpi }), ...deps.activityOverrides },
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivities ?? 8,
     shutdownGraceTime: `${deps.shutdownGraceSeconds ?? 30}s`,
@@ -59,14 +62,45 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   });
 }
 
-/** Runs a worker from the environment's configuration until SIGINT/SIGTERM. */
-export async function runWorker(config: ServiceConfig = loadConfig()): Promise<void> {
+/** WORKER_ENSURE_SCHEDULE=true: the worker creates or updates the daily schedule as it starts. */
+async function ensureScheduleAtStart(config: ServiceConfig): Promise<void> {
+  const client = await connectClient(config);
+  try {
+    const outcome = await ensureSchedule(client, config);
+    console.log(
+      `Schedule ${config.schedule.id} ${outcome}: daily at ${config.schedule.time} ${config.schedule.timezone}`,
+    );
+    const warning = daylightSavingWarning(config);
+    if (warning) console.warn(`warning: ${warning}`);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Settles when the worker has stopped and its connections are closed. */
+  done: Promise<void>;
+}
+
+/**
+ * Starts a worker from the environment's configuration. It runs until SIGINT/SIGTERM
+ * (Temporal's runtime turns them into a graceful shutdown) or worker.shutdown().
+ */
+export async function startConfiguredWorker(config: ServiceConfig = loadConfig()): Promise<RunningWorker> {
   installRuntimeLogger(config.logLevel);
+  if (config.worker.ensureSchedule) await ensureScheduleAtStart(config);
   const glpi = createGlpiPort(undefined, { logger: Runtime.instance().logger });
   const db = createDb(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const cleanup = async () => {
+    await connection.close();
+    await db.$disconnect();
+    glpi.close();
+  };
+  let worker: Worker;
   try {
-    const worker = await createWorker({
+    worker = await createWorker({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
@@ -75,21 +109,23 @@ export async function runWorker(config: ServiceConfig = loadConfig()): Promise<v
       maxConcurrentActivities: config.worker.maxConcurrentActivities,
       shutdownGraceSeconds: config.worker.shutdownGraceSeconds,
     });
-    console.log(
-      `Worker polling task queue ${config.temporal.taskQueue} on ${config.temporal.address} ` +
-        `(namespace ${config.temporal.namespace})`,
-    );
-    await worker.run();
-  } finally {
-    await connection.close();
-    await db.$disconnect();
-    glpi.close();
+  } catch (error) {
+    await cleanup();
+    throw error;
   }
+  // A plain line whatever LOG_LEVEL says: scripts and tests wait for it.
+  console.log(
+    `Worker polling task queue ${config.temporal.taskQueue} on ${config.temporal.address} ` +
+      `(namespace ${config.temporal.namespace})`,
+  );
+  return { worker, done: worker.run().finally(cleanup) };
 }
 
 if (require.main === module) {
-  runWorker().catch((error: unknown) => {
-    console.error(`worker: ${(error as Error).message}`);
-    process.exit(1);
-  });
+  startConfiguredWorker()
+    .then(({ done }) => done)
+    .catch((error: unknown) => {
+      console.error(`worker: ${(error as Error).message}`);
+      process.exit(1);
+    });
 }

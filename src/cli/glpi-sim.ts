@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
-  csvLine,
+  devicesCsv,
   generateInventory,
   itemsFromFile,
   startGlpiSimulator,
@@ -130,10 +130,7 @@ function faultsFrom(values: Values, seed: number): FaultConfig {
 }
 
 function exportDevices(path: string, inventory: GeneratedInventory): void {
-  const lines = [csvLine(['serial', 'name', 'model', 'location', 'organisation', 'active'])];
-  for (const d of inventory.devices)
-    lines.push(csvLine([d.serial, d.name, d.model, d.location, d.organisation, 'true']));
-  writeFileSync(path, `${lines.join('\n')}\n`, 'utf8');
+  writeFileSync(path, devicesCsv(inventory.devices), 'utf8');
 }
 
 async function main(args: string[]): Promise<number> {

@@ -40,6 +40,8 @@ function parse(args: string[]) {
   return { command: command as Command, json: parsed.values.json, note: parsed.values.note };
 }
 
+const pad = (n: number | undefined) => String(n ?? 0).padStart(2, '0');
+
 function out(json: boolean, value: unknown, text: string): void {
   console.log(json ? JSON.stringify(value, null, 2) : text);
 }
@@ -50,7 +52,7 @@ async function describe(client: Client, config: ServiceConfig, json: boolean): P
   const calendar = d.spec.calendars?.[0];
   const summary = {
     scheduleId: config.schedule.id,
-    time: calendar ? `${String(calendar.hour).padStart(2, '0')}:${String(calendar.minute).padStart(2, '0')}` : null,
+    time: calendar ? `${pad(calendar.hour[0]?.start)}:${pad(calendar.minute[0]?.start)}` : null,
     timezone: d.spec.timezone ?? 'UTC',
     paused: d.state.paused,
     note: d.state.note ?? null,

@@ -3,19 +3,19 @@
  * devices, follow a run live, or print the state of a run.
  */
 import { parseArgs } from 'node:util';
-import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import {
   queryProgress,
   startDeviceCheck,
   startFullCheck,
   taskQueuePollers,
-  waitForReport,
   workflowUiLink,
   type StartedCheck,
 } from '../client';
 import { loadConfig, type ServiceConfig } from '../config';
-import type { Progress, RunReport } from '../workflows/types';
-import { progressBar, progressText, reportJson, reportText } from './format';
+import type { RunReport } from '../workflows/types';
+import { follow } from './follow';
+import { progressText, reportJson, reportText } from './format';
 import { CommandError, runCli, UsageError } from './run';
 import { withTemporal } from './temporal';
 
@@ -80,55 +80,11 @@ async function warnIfNoWorker(client: Client, config: ServiceConfig, json: boole
   }
 }
 
-/** Follows a run until it ends; Ctrl-C detaches without touching the run. */
-async function follow(handle: WorkflowHandle, json: boolean): Promise<RunReport | undefined> {
-  const tty = process.stdout.isTTY && !json;
-  const startedLocal = Date.now();
-  let detached = false;
-  const onSigint = () => {
-    detached = true;
-  };
-  process.once('SIGINT', onSigint);
-  let lastPlain = 0;
-  const result = waitForReport(handle);
-  let finished = false;
-  void result.then(
-    () => (finished = true),
-    () => (finished = true),
-  );
-  try {
-    while (!finished && !detached) {
-      const progress: Progress | undefined = await queryProgress(handle).catch(() => undefined);
-      if (progress) {
-        const elapsed = Math.max(progress.elapsedMs, Date.now() - Date.parse(progress.startedAt));
-        if (tty) process.stdout.write(`\r\x1b[2K${progressBar(progress, 30, elapsed)}`);
-        else if (!json && Date.now() - lastPlain >= 5_000) {
-          lastPlain = Date.now();
-          console.log(progressBar(progress, 20, elapsed));
-        }
-      } else if (tty) {
-        process.stdout.write(`\r\x1b[2Kwaiting for a worker… ${Math.round((Date.now() - startedLocal) / 1000)}s`);
-      }
-      await Promise.race([result.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000))]);
-    }
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-    if (tty) process.stdout.write('\n');
-  }
-  if (detached) {
-    console.error(
-      `Detached: the check goes on. Follow it again with: npm run start-check -- --status ${handle.workflowId} --sync`,
-    );
-    return undefined;
-  }
-  return result;
-}
-
 function exitCodeFor(report: RunReport): number {
   return report.status === 'completed' ? 0 : 1;
 }
 
-async function showReport(report: RunReport, json: boolean): Promise<number> {
+function showReport(report: RunReport, json: boolean): number {
   print(json, reportJson(report), reportText(report));
   return exitCodeFor(report);
 }

@@ -56,3 +56,12 @@ export function parseCsv(text: string): string[][] {
   }
   return rows.filter((r) => !(r.length === 1 && r[0] === ''));
 }
+
+/** The device list of a generated inventory, as a CSV that `npm run devices -- import` reads. */
+export function devicesCsv(
+  devices: readonly { serial: string; name: string; model: string; location: string; organisation: string }[],
+): string {
+  const lines = [csvLine(['serial', 'name', 'model', 'location', 'organisation', 'active'])];
+  for (const d of devices) lines.push(csvLine([d.serial, d.name, d.model, d.location, d.organisation, 'true']));
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,117 @@
+/**
+ * npm run doctor — one line per health check; exit 0 ok, 1 warning, 2 critical.
+ */
+import { parseArgs } from 'node:util';
+import { connectClient } from '../client';
+import { ConfigError, loadConfig, type ServiceConfig } from '../config';
+import {
+  DEFAULT_THRESHOLDS,
+  checkDatabase,
+  checkGlpi,
+  checkRunningChecks,
+  checkSchedule,
+  checkWorkers,
+  type DoctorCheck,
+  type DoctorThresholds,
+  type Verdict,
+} from '../doctor/checks';
+import { createGlpiPort } from '../glpi/port';
+import { runCli, UsageError } from './run';
+
+const USAGE = `Usage: npm run doctor -- [--json] [--max-run-age-hours 6] [--backlog 100]
+
+Checks, one line each: Temporal reachable; workers polling the task queue; running checks
+and their age; activities beyond their second attempt; task-queue backlog; the daily
+schedule (missing, paused, a missed night); GLPI reachable with accepted credentials;
+the database reachable and migrated.
+
+Exit codes: 0 all ok, 1 at least one warning, 2 at least one critical — fit for cron
+and monitoring (e.g. a Nagios/Icinga check or a cron job that mails on non-zero).`;
+
+const EXIT: Record<Verdict, number> = { ok: 0, warning: 1, critical: 2 };
+
+function parse(args: string[]): { json: boolean; thresholds: DoctorThresholds } {
+  try {
+    const { values } = parseArgs({
+      args,
+      options: {
+        json: { type: 'boolean', default: false },
+        'max-run-age-hours': { type: 'string' },
+        backlog: { type: 'string' },
+      },
+    });
+    const number = (raw: string | undefined, name: string, fallback: number) => {
+      if (raw === undefined) return fallback;
+      if (!/^\d+(\.\d+)?$/.test(raw)) throw new UsageError(`--${name} must be a number`);
+      return Number(raw);
+    };
+    return {
+      json: values.json,
+      thresholds: {
+        ...DEFAULT_THRESHOLDS,
+        maxRunAgeHours: number(values['max-run-age-hours'], 'max-run-age-hours', DEFAULT_THRESHOLDS.maxRunAgeHours),
+        backlog: number(values.backlog, 'backlog', DEFAULT_THRESHOLDS.backlog),
+      },
+    };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError((error as Error).message);
+  }
+}
+
+async function temporalChecks(config: ServiceConfig, thresholds: DoctorThresholds): Promise<DoctorCheck[]> {
+  let client;
+  try {
+    client = await connectClient(config);
+  } catch (error) {
+    return [
+      {
+        name: 'temporal',
+        verdict: 'critical',
+        detail: `cannot reach ${config.temporal.address}: ${(error as Error).message.split('\n')[0]}`,
+      },
+    ];
+  }
+  try {
+    const guard = async (name: string, fn: () => Promise<DoctorCheck[]>): Promise<DoctorCheck[]> =>
+      fn().catch((error: unknown) => [{ name, verdict: 'critical' as const, detail: (error as Error).message }]);
+    return [
+      { name: 'temporal', verdict: 'ok', detail: `${config.temporal.address}, namespace ${config.temporal.namespace}` },
+      ...(await guard('workers', () => checkWorkers(client, config, thresholds))),
+      ...(await guard('running checks', () => checkRunningChecks(client, thresholds))),
+      ...(await guard('schedule', async () => [await checkSchedule(client, config, thresholds)])),
+    ];
+  } finally {
+    await client.connection.close();
+  }
+}
+
+runCli(USAGE, async (args) => {
+  const { json, thresholds } = parse(args);
+  let config: ServiceConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const check: DoctorCheck = { name: 'configuration', verdict: 'critical', detail: error.message };
+    console.log(
+      json
+        ? JSON.stringify({ verdict: 'critical', checks: [check] }, null, 2)
+        : `CRITICAL configuration  ${error.message}`,
+    );
+    return EXIT.critical;
+  }
+  const [temporalResults, glpi, database] = await Promise.all([
+    temporalChecks(config, thresholds),
+    checkGlpi(() => createGlpiPort()),
+    checkDatabase(config.databaseUrl),
+  ]);
+  const checks = [...temporalResults, glpi, database];
+  const worst = checks.reduce<Verdict>((w, c) => (EXIT[c.verdict] > EXIT[w] ? c.verdict : w), 'ok');
+  if (json) console.log(JSON.stringify({ verdict: worst, checks }, null, 2));
+  else {
+    const width = Math.max(...checks.map((c) => c.name.length));
+    for (const c of checks) console.log(`${c.verdict.toUpperCase().padEnd(8)} ${c.name.padEnd(width)}  ${c.detail}`);
+  }
+  return EXIT[worst];
+});

@@ -1,0 +1,158 @@
+/**
+ * The health checks behind `npm run doctor`: everything the old system's operators had to
+ * find out with ps, grep and Redis scripts, one verdict per line.
+ */
+import type { Client } from '@temporalio/client';
+import { runningChecks, runStartedAt, taskQueuePollers } from '../client';
+import type { ServiceConfig } from '../config';
+import { pendingMigrations } from '../db/migrate';
+import { redactDatabaseUrl } from '../db/url';
+import type { GlpiPort } from '../activities/glpi-port';
+import { describeSchedule } from '../schedule';
+
+export type Verdict = 'ok' | 'warning' | 'critical';
+
+export interface DoctorCheck {
+  name: string;
+  verdict: Verdict;
+  detail: string;
+}
+
+export interface DoctorThresholds {
+  maxRunAgeHours: number;
+  backlog: number;
+  /** A schedule that has not started a run for this long has missed a night. */
+  missedNightHours: number;
+}
+
+export const DEFAULT_THRESHOLDS: DoctorThresholds = { maxRunAgeHours: 6, backlog: 100, missedNightHours: 26 };
+
+const ok = (name: string, detail: string): DoctorCheck => ({ name, verdict: 'ok', detail });
+const warning = (name: string, detail: string): DoctorCheck => ({ name, verdict: 'warning', detail });
+const critical = (name: string, detail: string): DoctorCheck => ({ name, verdict: 'critical', detail });
+
+function hours(ms: number): string {
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
+export async function checkWorkers(client: Client, config: ServiceConfig, t: DoctorThresholds): Promise<DoctorCheck[]> {
+  const pollers = await taskQueuePollers(client, config);
+  const workers = new Set([...pollers.workflow, ...pollers.activity]);
+  const result = [
+    workers.size === 0
+      ? critical(
+          'workers',
+          `no worker is polling task queue ${config.temporal.taskQueue}: checks will wait until one starts (npm run worker)`,
+        )
+      : pollers.activity.length === 0 || pollers.workflow.length === 0
+        ? critical(
+            'workers',
+            `workers poll only ${pollers.workflow.length ? 'workflow' : 'activity'} tasks on ${config.temporal.taskQueue}`,
+          )
+        : ok('workers', `${workers.size} worker(s) polling ${config.temporal.taskQueue}: ${[...workers].join(', ')}`),
+  ];
+  result.push(
+    pollers.backlog > t.backlog
+      ? warning('backlog', `${pollers.backlog} tasks waiting on ${config.temporal.taskQueue} (threshold ${t.backlog})`)
+      : ok('backlog', `${pollers.backlog} tasks waiting`),
+  );
+  return result;
+}
+
+export async function checkRunningChecks(
+  client: Client,
+  t: DoctorThresholds,
+  now = Date.now(),
+): Promise<DoctorCheck[]> {
+  const running = await Promise.all(
+    (await runningChecks(client)).map(async (run) => ({ ...run, startTime: await runStartedAt(client, run) })),
+  );
+  const result: DoctorCheck[] = [];
+  const old = running.filter((r) => now - r.startTime.getTime() > t.maxRunAgeHours * 3_600_000);
+  if (running.length === 0) result.push(ok('running checks', 'none'));
+  else if (old.length > 0) {
+    result.push(
+      warning(
+        'running checks',
+        old.map((r) => `${r.workflowId} running for ${hours(now - r.startTime.getTime())}`).join('; ') +
+          ` (over ${t.maxRunAgeHours} h; npm run cleanup lists and stops them)`,
+      ),
+    );
+  } else {
+    result.push(
+      ok('running checks', running.map((r) => `${r.workflowId} (${hours(now - r.startTime.getTime())})`).join('; ')),
+    );
+  }
+  const retrying: string[] = [];
+  for (const run of running) {
+    const description = await client.workflow.getHandle(run.workflowId, run.runId).describe();
+    for (const activity of description.raw.pendingActivities ?? []) {
+      if ((activity.attempt ?? 0) > 2) {
+        const failure = activity.lastFailure?.message ?? 'no failure recorded';
+        retrying.push(`${run.workflowId}: ${activity.activityType?.name} attempt ${activity.attempt} — ${failure}`);
+      }
+    }
+  }
+  result.push(
+    retrying.length > 0
+      ? warning('retries', retrying.join('; '))
+      : ok('retries', 'no activity beyond its second attempt'),
+  );
+  return result;
+}
+
+export async function checkSchedule(
+  client: Client,
+  config: ServiceConfig,
+  t: DoctorThresholds,
+  now = Date.now(),
+): Promise<DoctorCheck> {
+  const d = await describeSchedule(client, config);
+  if (!d)
+    return warning(
+      'schedule',
+      `no schedule ${config.schedule.id}: nightly checks do not run (npm run schedule -- ensure)`,
+    );
+  if (d.state.paused) return warning('schedule', `paused${d.state.note ? `: ${d.state.note}` : ''}`);
+  const last = d.info.recentActions.at(-1);
+  const sinceLast = last ? now - last.takenAt.getTime() : now - d.info.createdAt.getTime();
+  const skipped = d.info.numActionsSkippedOverlap;
+  const missed = d.info.numActionsMissedCatchupWindow;
+  const counters = `skipped (overlap) ${skipped}, missed (catch-up window) ${missed}`;
+  if (sinceLast > t.missedNightHours * 3_600_000) {
+    return critical(
+      'schedule',
+      `no scheduled run for ${hours(sinceLast)}${last ? ` (last: ${last.takenAt.toISOString()})` : ''}: a night was missed; ${counters}`,
+    );
+  }
+  const next = d.info.nextActionTimes[0];
+  return ok('schedule', `next run ${next ? next.toISOString() : 'none'}; ${counters}`);
+}
+
+export async function checkGlpi(makeGlpi: () => GlpiPort): Promise<DoctorCheck> {
+  let glpi: GlpiPort;
+  try {
+    glpi = makeGlpi();
+  } catch (error) {
+    return critical('glpi', (error as Error).message);
+  }
+  try {
+    const who = await glpi.ping();
+    return ok('glpi', `credentials accepted${who.user ? ` (user ${who.user})` : ''}, all entities visible`);
+  } catch (error) {
+    const name = (error as Error).name;
+    const message = (error as Error).message;
+    return name === 'GlpiUnavailableError' ? warning('glpi', `unreachable: ${message}`) : critical('glpi', message);
+  }
+}
+
+export async function checkDatabase(url: string): Promise<DoctorCheck> {
+  try {
+    const pending = await pendingMigrations(url);
+    return pending.length > 0
+      ? critical('database', `${pending.length} migration(s) not applied: ${pending.join(', ')} (npm run db:migrate)`)
+      : ok('database', `${redactDatabaseUrl(url)} reachable and migrated`);
+  } catch (error) {
+    return critical('database', `cannot use ${redactDatabaseUrl(url)}: ${(error as Error).message}`);
+  }
+}
