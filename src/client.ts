@@ -71,7 +71,7 @@ export async function runningChecks(
  */
 export async function runStartedAt(client: Client, run: RunningCheck): Promise<Date> {
   try {
-    const progress = await client.workflow.getHandle(run.workflowId, run.runId).query(progressQuery);
+    const progress = await queryProgress(client.workflow.getHandle(run.workflowId, run.runId));
     return progress.phase === 'planning' ? run.startTime : new Date(progress.startedAt);
   } catch {
     return run.startTime;
@@ -141,8 +141,12 @@ export function checkOptionsFrom(config: ServiceConfig): CheckOptions {
   };
 }
 
-export function queryProgress(handle: WorkflowHandle): Promise<Progress> {
-  return handle.query(progressQuery);
+/**
+ * The progress of a run. A query needs a worker to answer it: with none polling, the call
+ * would wait for the whole gRPC deadline, so give up after a few seconds instead.
+ */
+export function queryProgress(handle: WorkflowHandle, timeoutMs = 3_000): Promise<Progress> {
+  return handle.client.connection.withDeadline(Date.now() + timeoutMs, () => handle.query(progressQuery));
 }
 
 export function waitForReport(handle: WorkflowHandle): Promise<RunReport> {

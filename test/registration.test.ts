@@ -34,7 +34,7 @@ describe('worker registration', () => {
         workflowBundle: await workflowBundle(),
       });
       // Run it (a worker that never ran keeps its connection), check, and shut it down.
-      const registered = await worker.runUntil(async () => [...worker.options.activities.keys()]);
+      const registered = await worker.runUntil(() => Promise.resolve([...worker.options.activities.keys()]));
       for (const name of WORKFLOW_ACTIVITIES) assert.ok(registered.includes(name), `activity ${name} is registered`);
     } finally {
       await connection.close();

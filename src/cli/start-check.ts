@@ -70,9 +70,10 @@ function print(json: boolean, value: unknown, text: string): void {
   console.log(json ? JSON.stringify(value, null, 2) : text);
 }
 
-async function warnIfNoWorker(client: Client, config: ServiceConfig, json: boolean): Promise<void> {
+async function warnIfNoWorker(client: Client, config: ServiceConfig): Promise<void> {
   const pollers = await taskQueuePollers(client, config).catch(() => undefined);
-  if (pollers && pollers.workflow.length === 0 && !json) {
+  // stderr, so that --json output on stdout stays parseable.
+  if (pollers && pollers.workflow.length === 0) {
     console.error(
       `warning: no worker is polling task queue ${config.temporal.taskQueue}: the check will wait until one starts ` +
         '(npm run worker, or npm run dev)',
@@ -106,7 +107,7 @@ async function status(client: Client, config: ServiceConfig, workflowId: string,
     }
     const progress = await queryProgress(handle).catch(() => undefined);
     if (!progress) {
-      await warnIfNoWorker(client, config, opts.json);
+      await warnIfNoWorker(client, config);
       print(opts.json, { workflowId, status: 'RUNNING', progress: null }, `${workflowId}: running (no progress yet)`);
       return 0;
     }
@@ -123,7 +124,7 @@ async function status(client: Client, config: ServiceConfig, workflowId: string,
 }
 
 async function start(client: Client, config: ServiceConfig, opts: Options): Promise<number> {
-  await warnIfNoWorker(client, config, opts.json);
+  await warnIfNoWorker(client, config);
   const started: StartedCheck =
     opts.devices.length > 0
       ? await startDeviceCheck(client, config, opts.devices)

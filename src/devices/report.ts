@@ -1,0 +1,130 @@
+/**
+ * What an import did (or would do), for people and for scripts. Every row of the file
+ * appears with its line number, so a skipped or surprising row can be found and fixed.
+ */
+import { delimiterName } from './csv';
+import type { FieldChange, ImportOptions, ImportPlan } from './import';
+import type { Inventory, SkippedRow } from './inventory';
+
+export interface ImportReport {
+  file: string;
+  dryRun: boolean;
+  deactivateMissing: boolean;
+  encoding: string;
+  encodingNote: string | null;
+  delimiter: string;
+  columns: string[];
+  ignoredColumns: string[];
+  rows: number;
+  blankRows: number;
+  counts: { created: number; updated: number; unchanged: number; skipped: number; deactivated: number };
+  created: { line: number; serial: string }[];
+  updated: { line: number; id: number; serial: string; changes: FieldChange[] }[];
+  unchanged: { line: number; id: number; serial: string }[];
+  skipped: SkippedRow[];
+  deactivated: { id: number; serial: string }[];
+  durationMs: number;
+  /** Reading and checking the file, then planning and writing in the database. */
+  timings: { fileMs: number; databaseMs: number };
+}
+
+export function buildReport(
+  file: string,
+  inventory: Inventory,
+  plan: ImportPlan,
+  options: ImportOptions,
+  timings: { fileMs: number; databaseMs: number },
+): ImportReport {
+  return {
+    file,
+    dryRun: options.dryRun,
+    deactivateMissing: options.deactivateMissing,
+    encoding: inventory.encoding,
+    encodingNote: inventory.encodingNote ?? null,
+    delimiter: delimiterName(inventory.delimiter),
+    columns: inventory.columns,
+    ignoredColumns: inventory.ignoredColumns,
+    rows: inventory.rows,
+    blankRows: inventory.blankRows,
+    counts: {
+      created: plan.create.length,
+      updated: plan.update.length,
+      unchanged: plan.unchanged.length,
+      skipped: inventory.skipped.length,
+      deactivated: plan.deactivate.length,
+    },
+    created: plan.create.map((entry) => ({ line: entry.line, serial: entry.serial })),
+    updated: plan.update.map((u) => ({
+      line: u.entry.line,
+      id: u.device.id,
+      serial: u.entry.serial,
+      changes: u.changes,
+    })),
+    unchanged: plan.unchanged.map((u) => ({ line: u.entry.line, id: u.device.id, serial: u.entry.serial })),
+    skipped: inventory.skipped,
+    deactivated: plan.deactivate,
+    durationMs: timings.fileMs + timings.databaseMs,
+    timings,
+  };
+}
+
+/** Long lists are cut on a terminal (--json has them all); skipped rows never are. */
+const SHOWN = 20;
+
+function show(value: string | boolean | null): string {
+  if (value === null) return '(empty)';
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  return JSON.stringify(value);
+}
+
+function section<T>(lines: string[], title: string, items: T[], line: (item: T) => string, limit = SHOWN): void {
+  if (items.length === 0) return;
+  lines.push(`${title}:`);
+  for (const item of items.slice(0, limit)) lines.push(`  ${line(item)}`);
+  if (items.length > limit) lines.push(`  … and ${items.length - limit} more (--json lists them all)`);
+}
+
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+export function reportText(report: ImportReport): string {
+  const verb = report.dryRun
+    ? { create: 'would create', update: 'would update', deactivate: 'would deactivate' }
+    : { create: 'created', update: 'updated', deactivate: 'deactivated' };
+  const lines = [
+    `${report.file}: ${report.rows} row(s), encoding ${report.encoding}, delimiter ${JSON.stringify(report.delimiter)}, ` +
+      `columns ${report.columns.join(', ')}` +
+      (report.ignoredColumns.length > 0 ? ` (ignored: ${report.ignoredColumns.join(', ')})` : ''),
+  ];
+  if (report.encodingNote) lines.push(`note: ${report.encodingNote}`);
+  section(lines, capitalise(verb.create), report.created, (c) => `line ${c.line}  ${c.serial}`);
+  section(
+    lines,
+    capitalise(verb.update),
+    report.updated,
+    (u) =>
+      `line ${u.line}  ${u.serial}  ` + u.changes.map((c) => `${c.field} ${show(c.from)} → ${show(c.to)}`).join(', '),
+  );
+  section(
+    lines,
+    'Skipped',
+    report.skipped,
+    (s) => `line ${s.line}  ${s.serial || '(no serial)'}: ${s.reason}`,
+    Infinity,
+  );
+  section(lines, capitalise(verb.deactivate), report.deactivated, (d) => `device ${d.id}  ${d.serial}`);
+  const c = report.counts;
+  lines.push(
+    `${report.dryRun ? 'Dry run, nothing written: ' : ''}${verb.create} ${c.created}, ${verb.update} ${c.updated}, ` +
+      `unchanged ${c.unchanged}, skipped ${c.skipped}` +
+      (report.deactivateMissing ? `, ${verb.deactivate} ${c.deactivated}` : '') +
+      ` — ${seconds(report.durationMs)} (file ${seconds(report.timings.fileMs)}, ` +
+      `database ${seconds(report.timings.databaseMs)})`,
+  );
+  return lines.join('\n');
+}
+
+function capitalise(text: string): string {
+  return text[0].toUpperCase() + text.slice(1);
+}

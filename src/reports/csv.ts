@@ -1,0 +1,47 @@
+/**
+ * The CSV report (RFC 4180): one row per problem device, conflicts first, then not found, then
+ * errors. Columns: status, device_id, serial, name, model, location, glpi_ids (";"-separated),
+ * glpi_links (space-separated), error.
+ */
+import { CATEGORIES, type ProblemRow, type Report } from './model';
+import type { Sink } from './sink';
+
+const COLUMNS = ['status', 'device_id', 'serial', 'name', 'model', 'location', 'glpi_ids', 'glpi_links', 'error'];
+
+/**
+ * A spreadsheet runs a cell starting with = + - @ (or tab / carriage return, which some strip
+ * first) as a formula: a serial such as `=HYPERLINK(...)` must stay text. The `'` shows, and says why.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export function csvCell(value: string | number | null): string {
+  let text = value === null ? '' : String(value);
+  if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function csvLine(cells: (string | number | null)[]): string {
+  return cells.map(csvCell).join(',') + '\r\n';
+}
+
+function rowCells(row: ProblemRow): (string | number | null)[] {
+  const links = row.glpi.map((ref) => ref.url).filter((url): url is string => url !== null);
+  return [
+    row.category,
+    row.deviceId,
+    row.serial,
+    row.name,
+    row.model,
+    row.location,
+    row.glpi.map((ref) => ref.id).join(';'),
+    links.join(' '),
+    row.error,
+  ];
+}
+
+export async function writeCsv(report: Report, out: Sink): Promise<void> {
+  await out.write(csvLine(COLUMNS));
+  for (const category of CATEGORIES) {
+    for await (const row of report.rows(category)) await out.write(csvLine(rowCells(row)));
+  }
+}

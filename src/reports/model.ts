@@ -1,0 +1,87 @@
+/**
+ * What every report format is written from: the run, its totals, and the problem devices of
+ * each category as async streams (a run may hold 100,000 results; none is held in memory whole).
+ */
+import type { ResultStatus, RunOutcome, RunTrigger } from '../workflows/types';
+
+export type ProblemCategory = Exclude<ResultStatus, 'found'>;
+
+/** The order of the sections in every format. */
+export const CATEGORIES: readonly ProblemCategory[] = ['conflict', 'not_found', 'error'];
+
+export interface ReportRun {
+  id: number;
+  workflowId: string;
+  runId: string;
+  trigger: RunTrigger;
+  status: RunOutcome | 'running';
+  startedAt: Date;
+  finishedAt: Date | null;
+  durationMs: number | null;
+  failureReason: string | null;
+}
+
+export interface ReportTotals {
+  /** Devices the run planned to check. */
+  total: number;
+  /** Devices with a result so far (equals total once a run completed). */
+  checked: number;
+  found: number;
+  conflicts: number;
+  notFound: number;
+  errors: number;
+}
+
+/** One GLPI asset carrying the device's serial. */
+export interface GlpiRef {
+  itemtype: string;
+  id: number;
+  name: string | null;
+  serial: string | null;
+  statusName: string | null;
+  location: string | null;
+  entity: string | null;
+  /** Its GLPI form page, or null when the GLPI web address is unknown. */
+  url: string | null;
+}
+
+export interface ProblemRow {
+  category: ProblemCategory;
+  deviceId: number;
+  serial: string;
+  name: string | null;
+  model: string | null;
+  location: string | null;
+  /** Conflicts: every GLPI asset with the serial. Empty otherwise. */
+  glpi: GlpiRef[];
+  /** Errors: why the lookup failed. */
+  error: string | null;
+}
+
+/** The longest value of each text column of a category, so plain text can align it without buffering. */
+export interface ColumnWidths {
+  serial: number;
+  name: number;
+  model: number;
+  location: number;
+}
+
+export interface Report {
+  run: ReportRun;
+  totals: ReportTotals;
+  /** How the run was chosen, said in the report ("latest finished run", "--run 12"). */
+  selection: string;
+  generatedAt: Date;
+  /** IANA zone the text and HTML formats show times in. */
+  timeZone: string;
+  /** Whether GLPI ids can be links (a GLPI web address is configured). */
+  linked: boolean;
+  rows(category: ProblemCategory): AsyncIterable<ProblemRow>;
+  columnWidths(category: ProblemCategory): Promise<ColumnWidths>;
+}
+
+export function categoryCount(totals: ReportTotals, category: ProblemCategory): number {
+  if (category === 'conflict') return totals.conflicts;
+  if (category === 'not_found') return totals.notFound;
+  return totals.errors;
+}

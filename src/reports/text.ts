@@ -1,0 +1,109 @@
+/**
+ * The plain-text report: for a terminal or an e-mail. Lists are complete (it is a report), in
+ * aligned columns; each conflict lists its GLPI assets on lines of their own, with their links.
+ */
+import {
+  CATEGORIES,
+  categoryCount,
+  type ColumnWidths,
+  type ProblemCategory,
+  type ProblemRow,
+  type Report,
+} from './model';
+import type { Sink } from './sink';
+import { CATEGORY_HINTS, CATEGORY_TITLES, checkedNote, count, runDuration, statusLabel, timestamp } from './values';
+
+/** Columns stop growing here; a longer value pushes the rest of its own line only. */
+const MAX_WIDTH = { serial: 32, name: 32, model: 28, location: 40 };
+
+/** Data comes from the inventory and from GLPI: control characters must not reach a terminal. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+
+export function clean(value: string | null): string {
+  const text = (value ?? '').replace(CONTROL, ' ').trim();
+  return text === '' ? '-' : text;
+}
+
+function header(report: Report): string {
+  const { run, totals } = report;
+  const lines = [
+    `GLPI device check: report of run ${run.id}`,
+    `  selected:     ${report.selection}`,
+    `  workflow id:  ${clean(run.workflowId)}`,
+    `  trigger:      ${run.trigger}`,
+    `  status:       ${statusLabel(run.status)}`,
+    `  started:      ${timestamp(run.startedAt, report.timeZone)}`,
+    `  finished:     ${run.finishedAt ? timestamp(run.finishedAt, report.timeZone) : 'not yet'}`,
+    `  duration:     ${runDuration(run, report.generatedAt)}`,
+  ];
+  if (run.failureReason) lines.push(`  failure:      ${clean(run.failureReason)}`);
+  const note = checkedNote(report);
+  const checked = note ? `  (${note})` : '';
+  lines.push(
+    '',
+    'Totals',
+    `  devices:      ${count(totals.total)}${checked}`,
+    `  found:        ${count(totals.found)}`,
+    `  conflicts:    ${count(totals.conflicts)}`,
+    `  not found:    ${count(totals.notFound)}`,
+    `  errors:       ${count(totals.errors)}`,
+  );
+  if (!report.linked) lines.push('', 'GLPI ids are not linked: set GLPI_URL or GLPI_WEB_URL to get links.');
+  return lines.join('\n') + '\n';
+}
+
+interface Column {
+  title: string;
+  width: number;
+  value(row: ProblemRow): string;
+}
+
+function columnsFor(category: ProblemCategory, widths: ColumnWidths): Column[] {
+  const fit = (title: string, key: keyof ColumnWidths) => Math.max(title.length, Math.min(widths[key], MAX_WIDTH[key]));
+  const columns: Column[] = [
+    { title: 'SERIAL', width: fit('SERIAL', 'serial'), value: (r) => clean(r.serial) },
+    { title: 'NAME', width: fit('NAME', 'name'), value: (r) => clean(r.name) },
+    { title: 'MODEL', width: fit('MODEL', 'model'), value: (r) => clean(r.model) },
+    { title: 'LOCATION', width: fit('LOCATION', 'location'), value: (r) => clean(r.location) },
+  ];
+  if (category === 'error') columns.push({ title: 'ERROR', width: 0, value: (r) => clean(r.error) });
+  return columns;
+}
+
+function line(columns: Column[], cellOf: (column: Column) => string): string {
+  const last = columns.length - 1;
+  const cells = columns.map((column, i) => (i === last ? cellOf(column) : cellOf(column).padEnd(column.width)));
+  return `  ${cells.join('  ')}\n`;
+}
+
+/** A conflict's GLPI assets under it, aligned within the conflict. */
+function glpiLines(row: ProblemRow): string {
+  const cells = row.glpi.map((ref) => [
+    `${clean(ref.itemtype)} #${ref.id}`,
+    clean(ref.name),
+    clean(ref.statusName),
+    ref.url ?? '',
+  ]);
+  const widths = [0, 1, 2].map((i) => Math.max(...cells.map((c) => c[i].length)));
+  return cells
+    .map((c) => `      ${c.map((value, i) => (i < 3 ? value.padEnd(widths[i]) : value)).join('  ')}`.trimEnd() + '\n')
+    .join('');
+}
+
+async function section(report: Report, category: ProblemCategory, out: Sink): Promise<void> {
+  const total = categoryCount(report.totals, category);
+  await out.write(`\n${CATEGORY_TITLES[category]}: ${count(total)} (${CATEGORY_HINTS[category]})\n`);
+  if (total === 0) return;
+  const columns = columnsFor(category, await report.columnWidths(category));
+  await out.write(line(columns, (column) => column.title));
+  for await (const row of report.rows(category)) {
+    await out.write(line(columns, (column) => column.value(row)));
+    if (category === 'conflict') await out.write(glpiLines(row));
+  }
+}
+
+export async function writeText(report: Report, out: Sink): Promise<void> {
+  await out.write(header(report));
+  for (const category of CATEGORIES) await section(report, category, out);
+}
