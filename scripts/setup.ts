@@ -51,8 +51,15 @@ function installTemporalBinaries(): void {
 function generatePrismaClient(): void {
   // `prisma generate` needs no schema engine, but refuses to start without one unless this
   // variable points at a file; the native engine cannot be downloaded here.
-  const env = { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath };
-  execFileSync(join(PROJECT_ROOT, 'node_modules', '.bin', 'prisma'), ['generate'], { stdio: 'pipe', env, cwd: PROJECT_ROOT });
+  const env = {
+    ...process.env,
+    PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath,
+  };
+  execFileSync(join(PROJECT_ROOT, 'node_modules', '.bin', 'prisma'), ['generate'], {
+    stdio: 'pipe',
+    env,
+    cwd: PROJECT_ROOT,
+  });
   step('Prisma client generated in src/db/generated');
 }
 

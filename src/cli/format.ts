@@ -42,6 +42,9 @@ export function progressText(p: Progress): string {
   return lines.join('\n');
 }
 
+/** A terminal shows the first conflicts; the report command lists them all. */
+const TERMINAL_CONFLICTS = 20;
+
 export function reportText(r: RunReport): string {
   const lines = [
     `Check ${r.status} in ${duration(r.durationMs)} (run ${r.checkRunId}, ${r.startedAt} → ${r.finishedAt})`,
@@ -53,10 +56,14 @@ export function reportText(r: RunReport): string {
   ];
   if (r.conflictList.length > 0) {
     lines.push('Conflicts (serial on more than one GLPI card):');
-    for (const c of r.conflictList) {
-      lines.push(`  ${c.serial}  ${c.name ?? ''}  device ${c.deviceId}  GLPI ids ${c.glpiIds.join(', ')}`);
+    for (const c of r.conflictList.slice(0, TERMINAL_CONFLICTS)) {
+      lines.push(
+        `  ${JSON.stringify(c.serial)}  ${c.name ?? ''}  device ${c.deviceId}  GLPI ids ${c.glpiIds.join(', ')}`,
+      );
     }
-    if (r.conflictListTruncated) lines.push(`  … more in: npm run report -- --run ${r.checkRunId}`);
+    if (r.conflicts > TERMINAL_CONFLICTS) {
+      lines.push(`  … ${r.conflicts - TERMINAL_CONFLICTS} more: npm run report -- --run ${r.checkRunId}`);
+    }
   }
   return lines.join('\n');
 }
