@@ -43,16 +43,20 @@ async function main(): Promise<number> {
       `[test] PostgreSQL template ${base.pathname.slice(1)} and Temporal dev server ${env.address} ready in ${Date.now() - started} ms`,
     );
     return await new Promise<number>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', ...files], {
-        cwd: ROOT,
-        stdio: 'inherit',
-        env: {
-          ...process.env,
-          TEST_TEMPLATE_DATABASE_URL: templateUrl,
-          TEMPORAL_ADDRESS: env!.address,
-          TEMPORAL_TEST_SERVER_PATH: testingExecutable('testServer').path,
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', ...files],
+        {
+          cwd: ROOT,
+          stdio: 'inherit',
+          env: {
+            ...process.env,
+            TEST_TEMPLATE_DATABASE_URL: templateUrl,
+            TEMPORAL_ADDRESS: env!.address,
+            TEMPORAL_TEST_SERVER_PATH: testingExecutable('testServer').path,
+          },
         },
-      });
+      );
       child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
     });
   } finally {
