@@ -2,27 +2,12 @@
  * What the activities need from GLPI. The real client (src/glpi) provides it; tests can
  * hand the activity factory anything with the same shape.
  */
-import type { ResultStatus } from '../workflows/types';
+import type { GlpiItem, SerialLookup } from '../glpi/types';
 
-export interface GlpiItemView {
-  itemtype: string;
-  id: number;
-  name: string | null;
-  serial: string | null;
-  statusName: string | null;
-  location: string | null;
-  entity: string | null;
-}
-
-export interface SerialLookupView {
-  serial: string;
-  status: ResultStatus;
-  items: GlpiItemView[];
-  error?: string;
-}
+export type { GlpiItem, SerialLookup };
 
 export interface GlpiLookupSession {
-  lookupSerials(serials: string[]): Promise<Map<string, SerialLookupView>>;
+  lookupSerials(serials: string[]): Promise<Map<string, SerialLookup>>;
 }
 
 export interface GlpiPort {

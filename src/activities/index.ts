@@ -18,7 +18,7 @@ import {
 import { resolveDevices } from '../db/devices';
 import { normaliseSerial } from '../glpi/serial';
 import type { BatchDescriptor, BatchSummary, RunOutcome, RunPlan, RunReport, RunTrigger } from '../workflows/types';
-import type { GlpiPort, SerialLookupView } from './glpi-port';
+import type { GlpiPort, SerialLookup } from './glpi-port';
 
 export interface ActivityDeps {
   db: Db;
@@ -44,7 +44,7 @@ interface BatchProgress {
 const CONFLICT_SAMPLE = 5;
 const REPORT_CONFLICTS = 100;
 
-function toResultRow(deviceId: number, lookup: SerialLookupView | undefined): ResultRow {
+function toResultRow(deviceId: number, lookup: SerialLookup | undefined): ResultRow {
   if (!lookup) {
     // The client answers for every serial it was given; a missing answer is a bug, and
     // must show as an error rather than as "not found".

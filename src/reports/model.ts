@@ -2,6 +2,7 @@
  * What every report format is written from: the run, its totals, and the problem devices of
  * each category as async streams (a run may hold 100,000 results; none is held in memory whole).
  */
+import type { GlpiItem } from '../glpi/types';
 import type { ResultStatus, RunOutcome, RunTrigger } from '../workflows/types';
 
 export type ProblemCategory = Exclude<ResultStatus, 'found'>;
@@ -33,14 +34,7 @@ export interface ReportTotals {
 }
 
 /** One GLPI asset carrying the device's serial. */
-export interface GlpiRef {
-  itemtype: string;
-  id: number;
-  name: string | null;
-  serial: string | null;
-  statusName: string | null;
-  location: string | null;
-  entity: string | null;
+export interface GlpiRef extends GlpiItem {
   /** Its GLPI form page, or null when the GLPI web address is unknown. */
   url: string | null;
 }

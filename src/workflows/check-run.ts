@@ -168,11 +168,11 @@ export interface RunCheckArgs {
   options: CheckOptions;
   resume?: RunState;
   plan: (acts: ReturnType<typeof activitiesFor>) => Promise<RunPlan>;
-  continueWith: (options: CheckOptions, state: RunState) => Promise<never>;
+  continueWith: (state: RunState) => Promise<never>;
 }
 
-export async function runCheck({ options: rawOptions, resume, plan, continueWith }: RunCheckArgs): Promise<RunReport> {
-  const options = withDefaults(rawOptions);
+export async function runCheck({ options: given, resume, plan, continueWith }: RunCheckArgs): Promise<RunReport> {
+  const options = withDefaults(given);
   const acts = activitiesFor(options);
   let state: RunState | undefined = resume;
 
@@ -215,7 +215,7 @@ export async function runCheck({ options: rawOptions, resume, plan, continueWith
     log.info(
       `History at ${workflowInfo().historyLength} events: continuing as new with ${run.remaining.length} batches left`,
     );
-    return continueWith(rawOptions, { ...run, continuedAsNew: run.continuedAsNew + 1 });
+    return continueWith({ ...run, continuedAsNew: run.continuedAsNew + 1 });
   }
   return acts.finishRun({ checkRunId: run.plan.checkRunId });
 }

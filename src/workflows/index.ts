@@ -1,47 +1,38 @@
 /**
  * The workflows the worker registers. Every workflow a client can start is exported from
- * here, and test/registration.test.ts fails if one is missing from the worker (the old
- * system's lost nights came from exactly that).
+ * here, and test/registration.test.ts fails if the worker does not register one of them
+ * (the old system's lost nights came from exactly that).
  */
 import { continueAsNew, workflowInfo } from '@temporalio/workflow';
-import { runCheck } from './check-run';
-import type { CheckAllDevicesInput, CheckDevicesInput, RunReport } from './types';
+import { runCheck, type RunCheckArgs } from './check-run';
+import type { CheckAllDevicesInput, CheckDevicesInput, RunReport, RunTrigger } from './types';
 
 export { progressQuery } from './check-run';
+
+/** Plans this execution chain's run: the chain's first run id names it in the database. */
+function planFor(trigger: RunTrigger, batchSize?: number, devices?: string[]): RunCheckArgs['plan'] {
+  const { workflowId, firstExecutionRunId } = workflowInfo();
+  return (acts) => acts.planRun({ workflowId, runId: firstExecutionRunId, trigger, batchSize, devices });
+}
 
 /** The nightly job: every active device of the inventory. */
 export async function checkAllDevices(input: CheckAllDevicesInput = {}): Promise<RunReport> {
   const { resume, trigger = 'manual', ...options } = input;
-  const info = workflowInfo();
   return runCheck({
     options,
     resume,
-    plan: (acts) =>
-      acts.planRun({
-        workflowId: info.workflowId,
-        runId: info.firstExecutionRunId,
-        trigger,
-        batchSize: options.batchSize,
-      }),
-    continueWith: (_, state) => continueAsNew<typeof checkAllDevices>({ ...input, resume: state }),
+    plan: planFor(trigger, options.batchSize),
+    continueWith: (state) => continueAsNew<typeof checkAllDevices>({ ...input, resume: state }),
   });
 }
 
 /** One or several devices, by serial or id, under a run of their own. */
 export async function checkDevices(input: CheckDevicesInput): Promise<RunReport> {
   const { resume, devices, ...options } = input;
-  const info = workflowInfo();
   return runCheck({
     options,
     resume,
-    plan: (acts) =>
-      acts.planRun({
-        workflowId: info.workflowId,
-        runId: info.firstExecutionRunId,
-        trigger: 'devices',
-        batchSize: options.batchSize,
-        devices,
-      }),
-    continueWith: (_, state) => continueAsNew<typeof checkDevices>({ ...input, resume: state }),
+    plan: planFor('devices', options.batchSize, devices),
+    continueWith: (state) => continueAsNew<typeof checkDevices>({ ...input, resume: state }),
   });
 }

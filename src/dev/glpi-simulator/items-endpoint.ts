@@ -6,17 +6,11 @@
 import { isset, phpEmpty, phpIntval, phpString, type PhpArray } from './php-params';
 import { errors, jsonResponse, type ApiResponse } from './responses';
 import { tableFor } from './search-options';
-import type { Session } from './sessions';
-import type { ItemStore, StoredItem } from './store';
+import type { SearchContext } from './search';
+import type { StoredItem } from './store';
 import { compileLike, fold, makeTextSearchValue, type GlpiVersion } from './text-match';
 
-export interface ItemsContext {
-  store: ItemStore;
-  session: Session;
-  itemtype: string;
-  params: PhpArray;
-  multiEntity: boolean;
-  maxInputVars: number;
+export interface ItemsContext extends SearchContext {
   apiBaseUrl: string;
 }
 
