@@ -18,6 +18,7 @@ import {
   setCurrentDetails,
 } from '@temporalio/workflow';
 import type { CheckActivities } from '../activities';
+import { planningProgress, progressLine, progressOf } from './progress';
 import {
   type BatchDescriptor,
   type BatchSummary,
@@ -106,50 +107,6 @@ function initialState(plan: RunPlan): RunState {
     recentConflicts: [],
     continuedAsNew: 0,
   };
-}
-
-function progressOf(state: RunState): Progress {
-  const { total } = state.plan;
-  const elapsedMs = Math.max(0, Date.now() - Date.parse(state.plan.startedAt));
-  const { checked } = state.totals;
-  return {
-    ...state.totals,
-    total,
-    percent: total === 0 ? 100 : Math.floor((checked / total) * 1000) / 10,
-    batchesDone: state.batchesDone,
-    batchesTotal: state.batchesTotal,
-    startedAt: state.plan.startedAt,
-    elapsedMs,
-    etaMs: checked === 0 ? null : Math.round((elapsedMs / checked) * (total - checked)),
-    recentConflicts: state.recentConflicts,
-    checkRunId: state.plan.checkRunId,
-    continuedAsNew: state.continuedAsNew,
-    phase: checked >= total || state.remaining.length === 0 ? 'finishing' : 'checking',
-  };
-}
-
-function planningProgress(): Progress {
-  return {
-    ...EMPTY_TOTALS,
-    total: 0,
-    percent: 0,
-    batchesDone: 0,
-    batchesTotal: 0,
-    startedAt: new Date().toISOString(),
-    elapsedMs: 0,
-    etaMs: null,
-    recentConflicts: [],
-    checkRunId: 0,
-    continuedAsNew: 0,
-    phase: 'planning',
-  };
-}
-
-function progressLine(p: Progress): string {
-  return (
-    `${p.percent}% (${p.checked}/${p.total}) found=${p.found} conflicts=${p.conflicts} ` +
-    `not_found=${p.notFound} errors=${p.errors} batches=${p.batchesDone}/${p.batchesTotal}`
-  );
 }
 
 /** A short, single-line reason for the logs and the report; never a stack. */
