@@ -13,6 +13,8 @@ import { createActivities, type CheckActivities } from './activities';
 import type { GlpiPort } from './activities/glpi-port';
 import { loadConfig, type ServiceConfig } from './config';
 import { createDb, type Db } from './db/client';
+import { pendingMigrations } from './db/migrate';
+import { redactDatabaseUrl } from './db/url';
 import { createGlpiPort } from './glpi/port';
 import { installRuntimeLogger } from './logging';
 import { connectClient } from './client';
@@ -77,6 +79,21 @@ async function ensureScheduleAtStart(config: ServiceConfig): Promise<void> {
   }
 }
 
+/** A worker against a missing or outdated database would only fail batch after batch: refuse to start. */
+async function requireMigratedDatabase(url: string): Promise<void> {
+  let pending: string[];
+  try {
+    pending = await pendingMigrations(url);
+  } catch (error) {
+    throw new Error(`cannot use the database ${redactDatabaseUrl(url)}: ${(error as Error).message}`);
+  }
+  if (pending.length > 0) {
+    throw new Error(
+      `the database ${redactDatabaseUrl(url)} lacks migrations ${pending.join(', ')}: run npm run db:migrate`,
+    );
+  }
+}
+
 export interface RunningWorker {
   worker: Worker;
   /** Settles when the worker has stopped and its connections are closed. */
@@ -91,8 +108,14 @@ export async function startConfiguredWorker(config: ServiceConfig = loadConfig()
   installRuntimeLogger(config.logLevel);
   if (config.worker.ensureSchedule) await ensureScheduleAtStart(config);
   const glpi = createGlpiPort(undefined, { logger: Runtime.instance().logger });
+  await requireMigratedDatabase(config.databaseUrl);
   const db = createDb(config.databaseUrl);
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect({ address: config.temporal.address }).catch((error: unknown) => {
+    throw new Error(
+      `cannot reach Temporal at ${config.temporal.address} (${(error as Error).message.split('\n')[0]}); ` +
+        'start one with npm run dev, or set TEMPORAL_ADDRESS',
+    );
+  });
   const cleanup = async () => {
     await connection.close();
     await db.$disconnect();
