@@ -77,7 +77,10 @@ export class GlpiSession {
       return await this.transport.send(this.withToken(request, freshToken));
     } catch (error) {
       if (!(error instanceof GlpiSessionExpiredError)) throw error;
-      throw new GlpiAuthError(
+      // Retryable: sessions also vanish under load or with a restarting GLPI, and a wrong
+      // credential would have failed at login already. If it persists, the retry ladder
+      // ends with the batch's devices recorded as errors, with this message.
+      throw new GlpiUnavailableError(
         'SESSION_REJECTED',
         'GLPI rejected a freshly opened session as well; are its PHP sessions shared between its web servers?',
         {
@@ -125,11 +128,20 @@ export class GlpiSession {
     return this.#renewal;
   }
 
-  private async login(): Promise<string> {
+  /**
+   * A session GLPI drops between initSession and the entity switch (PHP session garbage
+   * collection, a load balancer without sticky sessions, another client reusing the token)
+   * is a blip, not a refusal: log in once more before giving up.
+   */
+  private async login(attemptsLeft = 2): Promise<string> {
     const token = await this.initSession();
     try {
       await this.switchToAllEntities(token);
     } catch (error) {
+      if (error instanceof GlpiSessionExpiredError && attemptsLeft > 1) {
+        this.logger.warn('GLPI dropped the new session before the entity switch: logging in again');
+        return this.login(attemptsLeft - 1);
+      }
       await this.kill(token);
       throw error;
     }
@@ -191,7 +203,8 @@ export class GlpiSession {
     try {
       response = await this.transport.send(this.withToken(request, token));
     } catch (error) {
-      if (error instanceof GlpiUnavailableError || !(error instanceof GlpiError)) throw error;
+      const transient = error instanceof GlpiUnavailableError || error instanceof GlpiSessionExpiredError;
+      if (transient || !(error instanceof GlpiError)) throw error;
       throw entitySwitchFailed(error.message, error.httpStatus);
     }
     // GLPI 10 answers 200 `false` when Session::changeActiveEntities fails.
