@@ -20,7 +20,7 @@ const ROOT = join(__dirname, '..');
 function findTests(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) return findTests(path);
+    if (statSync(path).isDirectory()) return name === 'chaos' ? [] : findTests(path); // test:chaos runs those
     return name.endsWith('.test.ts') ? [relative(ROOT, path)] : [];
   });
 }

@@ -1,0 +1,189 @@
+/**
+ * One measured full check: a fresh database with the generated devices, the simulator with
+ * their GLPI cards, the production worker as a separate process, the run started like
+ * `npm run start-check` does, then everything it cost, checked against the ground truth.
+ */
+import type { Client } from '@temporalio/client';
+import { startFullCheck, waitForReport } from '../../src/client';
+import { loadConfig } from '../../src/config';
+import { insertDevices } from '../../src/db/devices';
+import { generateInventory, startGlpiSimulator } from '../../src/dev/glpi-simulator';
+import type { CheckOptions, RunReport } from '../../src/workflows/types';
+import { onInterrupt } from './cleanup';
+import { cpuSnapshot, cpuUsage, type CpuUsage } from './cpu';
+import { freshDatabase } from './database';
+import { verifyRun } from './ground-truth';
+import { sampleHeartbeats } from './heartbeats';
+import { chainStats, fetchChain, listExecutions, runProfile } from './history';
+import { pollProgress, type LatencySummary } from './progress-poller';
+import type { MachineInfo, RunRecord } from './records';
+import { spawnWorker } from './worker-process';
+
+export const BENCH_USER_TOKEN = 'bench-user-token';
+
+export interface MeasureOptions {
+  client: Client;
+  temporalAddress: string;
+  machine: MachineInfo;
+  devices: number;
+  latencyMs: number;
+  glpiConcurrency: number;
+  batchSize?: number;
+  batchConcurrency?: number;
+  workerActivities?: number;
+  workerNodeOptions?: string;
+  workerScript?: string;
+  seed: number;
+  logLevel: string;
+  echoWorker?: boolean;
+  log(line: string): void;
+}
+
+export interface Measured {
+  record: RunRecord;
+  problems: string[];
+}
+
+const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+
+export async function measureRun(options: MeasureOptions): Promise<Measured> {
+  const { client, devices, latencyMs } = options;
+  const log = (line: string) => options.log(line);
+  const prepared = performance.now();
+  const inventory = generateInventory({ devices, seed: options.seed, awkwardSerials: true });
+  const sim = await startGlpiSimulator({
+    userToken: BENCH_USER_TOKEN,
+    items: inventory.items,
+    faults: { latencyMs },
+  });
+  const database = await freshDatabase(`glpi_check_bench_${process.pid}_${devices}`);
+  const taskQueue = `bench-${devices}-${Date.now()}`;
+  const workerEnv: NodeJS.ProcessEnv = {
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: options.temporalAddress,
+    TASK_QUEUE: taskQueue,
+    GLPI_URL: sim.url,
+    GLPI_USER_TOKEN: BENCH_USER_TOKEN,
+    GLPI_MAX_CONCURRENCY: String(options.glpiConcurrency),
+    LOG_LEVEL: options.logLevel,
+    ...(options.workerActivities ? { WORKER_MAX_CONCURRENT_ACTIVITIES: String(options.workerActivities) } : {}),
+  };
+  const worker = spawnWorker(workerEnv, {
+    nodeArgs: options.workerNodeOptions?.split(/\s+/).filter(Boolean),
+    script: options.workerScript,
+    echo: options.echoWorker,
+  });
+  const cleanUp = onInterrupt(async () => {
+    await worker.kill('SIGTERM', 5_000);
+    await sim.stop();
+    await database.drop();
+  });
+  try {
+    await insertDevices(database.db, inventory.devices);
+    await worker.ready;
+    log(
+      `  ready in ${((performance.now() - prepared) / 1000).toFixed(1)} s: ${inventory.items.length} GLPI cards, ` +
+        `${devices} devices inserted, worker pid ${worker.pid} polling ${taskQueue}`,
+    );
+
+    // The client side reads the run tunables from the environment like start-check does;
+    // the bench flags override them.
+    const config = loadConfig({ ...process.env, ...workerEnv });
+    const overrides: CheckOptions = {
+      ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+      ...(options.batchConcurrency ? { batchConcurrency: options.batchConcurrency } : {}),
+    };
+    const batchSize = options.batchSize ?? config.check.batchSize;
+    const batchConcurrency = options.batchConcurrency ?? config.check.batchConcurrency;
+
+    const cpuGroups = () =>
+      cpuSnapshot({ worker: worker.pid, bench: process.pid }, { temporal: /^temporal/, postgres: /^postgres/ });
+    sim.resetStats();
+    worker.markRunStarted();
+    const cpuBefore = cpuGroups();
+    const started = performance.now();
+    const check = await startFullCheck(client, config, overrides);
+    if (check.attached) throw new Error(`attached to a check already running (${check.runId}) instead of starting one`);
+    const followed = client.workflow.getHandle(check.workflowId);
+    const poller = pollProgress(followed, 250);
+    const heartbeats = sampleHeartbeats(followed, 1000);
+    let report: RunReport;
+    let wallMs: number;
+    let progress: LatencySummary;
+    let largestHeartbeatBytes: number;
+    let cpu: CpuUsage;
+    try {
+      report = await waitForReport(check.handle);
+      wallMs = performance.now() - started;
+      cpu = cpuUsage(cpuBefore, cpuGroups());
+    } finally {
+      progress = await poller.stop();
+      largestHeartbeatBytes = await heartbeats.stop();
+    }
+    const memory = worker.memory();
+    const stats = sim.stats();
+    log(`  done in ${(wallMs / 1000).toFixed(1)} s; reading the histories and verifying ${devices} results`);
+
+    const chain = await fetchChain(client, check.workflowId, check.runId);
+    const listed = await listExecutions(client, check.workflowId, taskQueue);
+    const history = chainStats(chain);
+    const verification = await verifyRun(database.url, report.checkRunId, inventory, report);
+    const problems = [...verification.problems];
+    if (listed.length !== chain.length)
+      log(`  note: visibility lists ${listed.length} executions, the continue-as-new chain has ${chain.length}`);
+
+    const glpiBoundMs = (stats.total * latencyMs) / options.glpiConcurrency;
+    const record: RunRecord = {
+      kind: 'run',
+      at: new Date().toISOString(),
+      machine: options.machine,
+      devices,
+      latencyMs,
+      glpiConcurrency: options.glpiConcurrency,
+      batchSize,
+      batchConcurrency,
+      workerMaxActivities: options.workerActivities ?? config.worker.maxConcurrentActivities,
+      ...(options.workerNodeOptions ? { workerNodeOptions: options.workerNodeOptions } : {}),
+      ...(options.workerScript ? { workerScript: options.workerScript } : {}),
+      wallMs: Math.round(wallMs),
+      devicesPerSecond: devices / (wallMs / 1000),
+      glpiRequests: stats.total,
+      requestsByEndpoint: Object.fromEntries(Object.entries(stats.requests).filter(([, n]) => n > 0)),
+      requestsPerDevice: stats.total / devices,
+      glpiPeakConcurrency: stats.peakConcurrency,
+      glpiBoundMs: Math.round(glpiBoundMs),
+      wallOverBound: glpiBoundMs > 0 ? wallMs / glpiBoundMs : 0,
+      worker: {
+        peakRssMb: mb(memory.peakRssBytes),
+        peakRssDuringRunMb: mb(memory.peakRssDuringRunBytes),
+        highWaterMarkMb: mb(memory.highWaterMarkBytes),
+      },
+      history: {
+        executions: history.executions,
+        listedExecutions: listed.length,
+        totalEvents: history.totalEvents,
+        maxEvents: history.maxEvents,
+      },
+      largestPayload: history.largestPayload,
+      largestHeartbeatBytes,
+      progress,
+      profile: runProfile(chain),
+      cpu,
+      totals: {
+        checked: report.checked,
+        found: report.found,
+        conflicts: report.conflicts,
+        notFound: report.notFound,
+        errors: report.errors,
+      },
+      expected: inventory.counts,
+      verified: verification.ok,
+    };
+    return { record, problems };
+  } catch (error) {
+    const tail = worker.output().split('\n').slice(-30).join('\n');
+    throw new Error(`${(error as Error).message}\n--- last lines of the worker ---\n${tail}`);
+  } finally {
+    await cleanUp();
+  }
+}
