@@ -81,8 +81,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     },
     databaseUrl: databaseUrl(env),
     check: {
-      batchSize: integer(env, 'CHECK_BATCH_SIZE', 500, 1, 5000),
-      batchConcurrency: integer(env, 'CHECK_BATCH_CONCURRENCY', 4, 1, 100),
+      // At most 1000: a batch's heartbeat carries its results so far (~280 bytes a device)
+      // and must stay under Temporal's 256 KB payload warning.
+      batchSize: integer(env, 'CHECK_BATCH_SIZE', 500, 1, 1000),
+      batchConcurrency: integer(env, 'CHECK_BATCH_CONCURRENCY', 8, 1, 15),
       retryInitialSeconds: integer(env, 'CHECK_RETRY_INITIAL_SECONDS', 300, 1),
       historyEventLimit: integer(env, 'CHECK_HISTORY_EVENT_LIMIT', 4000, 100, 50000),
       heartbeatTimeoutSeconds: integer(env, 'CHECK_HEARTBEAT_TIMEOUT_SECONDS', 60, 1, 3600),

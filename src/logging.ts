@@ -4,7 +4,22 @@
  */
 import { DefaultLogger, Runtime, makeTelemetryFilterString, type LogEntry, type LogLevel } from '@temporalio/worker';
 
-const KEPT_META = ['workflowId', 'runId', 'activityType', 'attempt', 'workflowType', 'taskQueue', 'state'] as const;
+const RUN_META = ['workflowId', 'runId', 'activityType', 'attempt', 'workflowType', 'taskQueue', 'state'];
+// Without the GLPI client's fields a request line or a retry warning does not say which request
+// failed or why. None holds a secret (src/glpi/transport.ts; test/secrets-audit.test.ts checks).
+const GLPI_META = [
+  'method',
+  'endpoint',
+  'status',
+  'code',
+  'ms',
+  'delayMs',
+  'itemtype',
+  'serials',
+  'total',
+  'serialCount',
+];
+const KEPT_META = [...RUN_META, ...GLPI_META];
 
 export function formatLogEntry(entry: LogEntry): string {
   const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();

@@ -46,6 +46,16 @@ export interface Measured {
 
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
+/** The worker inherits the bench's environment: record what in it changes the worker's process. */
+function processEnvNotes(): { workerProcessEnv?: Record<string, string> } {
+  const notes = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => /^(MALLOC_|CANDIDATE_|UV_THREADPOOL_SIZE$)/.test(entry[0]) && !!entry[1],
+    ),
+  );
+  return Object.keys(notes).length > 0 ? { workerProcessEnv: notes } : {};
+}
+
 export async function measureRun(options: MeasureOptions): Promise<Measured> {
   const { client, devices, latencyMs } = options;
   const log = (line: string) => options.log(line);
@@ -145,6 +155,7 @@ export async function measureRun(options: MeasureOptions): Promise<Measured> {
       workerMaxActivities: options.workerActivities ?? config.worker.maxConcurrentActivities,
       ...(options.workerNodeOptions ? { workerNodeOptions: options.workerNodeOptions } : {}),
       ...(options.workerScript ? { workerScript: options.workerScript } : {}),
+      ...processEnvNotes(),
       wallMs: Math.round(wallMs),
       devicesPerSecond: devices / (wallMs / 1000),
       glpiRequests: stats.total,

@@ -29,6 +29,8 @@ export interface Tuning {
   workerNodeOptions?: string;
   /** Set when the run measured another worker entry point than src/worker.ts. */
   workerScript?: string;
+  /** Environment variables of the bench that change the worker's process (allocator, candidate switches). */
+  workerProcessEnv?: Record<string, string>;
 }
 
 export interface RunRecord extends Tuning {

@@ -41,7 +41,7 @@ export const NOT_WORTH_RETRYING_ERROR_TYPES = ['GlpiRequestError', 'InvalidSeria
 
 export const DEFAULTS = {
   batchSize: 500,
-  batchConcurrency: 4,
+  batchConcurrency: 8,
   retryInitialSeconds: 300,
   historyEventLimit: 4000,
   heartbeatTimeoutSeconds: 60,
