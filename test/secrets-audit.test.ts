@@ -6,6 +6,7 @@
  * the reports in every format, and the start-check command's JSON. Each search first proves it
  * had something to search, so that the audit cannot pass by looking at nothing.
  */
+import { withPg } from '../src/db/pg';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -13,7 +14,6 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { Client as PgClient } from 'pg';
 import { insertDevices } from '../src/db/devices';
 import { generateInventory, startGlpiSimulator } from '../src/dev/glpi-simulator';
 import { fetchChain } from '../bench/lib/history';
@@ -66,16 +66,6 @@ function historyText(history: unknown): string {
         ? String(value)
         : value,
   );
-}
-
-async function withPg<T>(url: string, fn: (pg: PgClient) => Promise<T>): Promise<T> {
-  const pg = new PgClient({ connectionString: url });
-  await pg.connect();
-  try {
-    return await fn(pg);
-  } finally {
-    await pg.end();
-  }
 }
 
 /** A login role of its own with a password, as a production deployment would connect. */

@@ -5,11 +5,11 @@
  * real stack, then holds the run to the ground truth: completed, one result per device, every
  * status exact. Test-only: it uses the services `npm test` starts (test/support/services).
  */
+import { withPg } from '../../src/db/pg';
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { Client as PgClient } from 'pg';
 import {
   generateInventory,
   startGlpiSimulator,
@@ -235,16 +235,6 @@ export class ChaosStack {
       .slice(0, 4)
       .map(([message, n]) => `${n}× ${message}`)
       .join(' | ');
-  }
-}
-
-async function withPg<T>(url: string, fn: (pg: PgClient) => Promise<T>): Promise<T> {
-  const pg = new PgClient({ connectionString: url });
-  await pg.connect();
-  try {
-    return await fn(pg);
-  } finally {
-    await pg.end();
   }
 }
 

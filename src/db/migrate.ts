@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { MIGRATIONS_DIR, NO_FILTERS, migrationsList, withSchemaEngine, readSchema } from './schema-engine';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withPg } from './pg';
 import { redactDatabaseUrl } from './url';
 
 /** The same server's `postgres` maintenance database. */
@@ -35,13 +36,7 @@ export async function ensureDatabase(url: string): Promise<void> {
 
 export async function dropDatabase(url: string): Promise<void> {
   const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
-  const client = new Client({ connectionString: adminUrl(url) });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
+  await withPg(adminUrl(url), (pg) => pg.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`));
 }
 
 /** Applies every pending migration; returns the names applied (empty when up to date). */
@@ -57,9 +52,7 @@ export async function applyMigrations(url: string): Promise<string[]> {
 
 /** Migrations in prisma/migrations that the database has not applied yet. */
 export async function pendingMigrations(url: string): Promise<string[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
+  return withPg(url, async (client) => {
     const table = await client.query<{ t: string | null }>("SELECT to_regclass('_prisma_migrations') AS t");
     const applied = new Set<string>();
     if (table.rows[0]?.t) {
@@ -71,9 +64,7 @@ export async function pendingMigrations(url: string): Promise<string[]> {
     return migrationsList()
       .migrationDirectories.map((dir) => dir.path)
       .filter((name) => !applied.has(name));
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /**

@@ -8,6 +8,7 @@ import { Client as PgClient } from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createDb, type Db } from '../../src/db/client';
+import { withPg } from '../../src/db/pg';
 import { bundleWorkflows, createWorker } from '../../src/worker';
 import { installRuntimeLogger } from '../../src/logging';
 import type { GlpiPort } from '../../src/activities/glpi-port';
@@ -23,16 +24,10 @@ function required(name: string): string {
 
 export const temporalAddress = () => required('TEMPORAL_ADDRESS');
 
-async function admin<T>(fn: (client: PgClient) => Promise<T>): Promise<T> {
+function admin<T>(fn: (client: PgClient) => Promise<T>): Promise<T> {
   const url = new URL(required('TEST_TEMPLATE_DATABASE_URL'));
   url.pathname = '/postgres';
-  const client = new PgClient({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
+  return withPg(url.toString(), fn);
 }
 
 let databases = 0;
