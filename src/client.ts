@@ -23,8 +23,6 @@ export async function connectClient(config: ServiceConfig): Promise<Client> {
   return new Client({ connection, namespace: config.temporal.namespace });
 }
 
-export type CheckHandle = WorkflowHandle<typeof checkAllDevices>;
-
 export interface StartedCheck {
   handle: WorkflowHandle;
   workflowId: string;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { checkAllDevices, checkDevices, progressQuery } from '../src/workflows';
 import { insertDevices } from '../src/db/devices';
-import { normaliseSerial } from '../src/glpi/serial';
+import { normaliseSerial } from '../src/core/serial';
 import { glpiFor, inventory, startSimulator } from './support/glpi';
 import { startWorker, temporalClient, testDatabase } from './support/services';
 

@@ -5,6 +5,7 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
+import { NON_RETRYABLE_ERROR_TYPES } from '../src/core/error-kinds';
 import {
   generateInventory,
   startGlpiSimulator,
@@ -19,7 +20,6 @@ import {
   GlpiConfigError,
   GlpiUnavailableError,
   InvalidSerialError,
-  NON_RETRYABLE_GLPI_ERRORS,
   type GlpiConfigOptions,
   type SerialLookup,
 } from '../src/glpi';
@@ -356,7 +356,7 @@ describe('credentials and configuration errors', () => {
     assert.equal(error.code, 'APP_TOKEN_WRONG');
     assert.equal(error.retryable, false);
     assert.match(error.message, /App-Token/);
-    assert.ok((NON_RETRYABLE_GLPI_ERRORS as readonly string[]).includes(error.name));
+    assert.ok(NON_RETRYABLE_ERROR_TYPES.includes(error.name));
     assertNoSecret(error, 'wrong-app-token-XYZ');
     assertNoSecret(error, USER_TOKEN);
   });
@@ -376,7 +376,7 @@ describe('credentials and configuration errors', () => {
     assert.ok(error instanceof GlpiAuthError);
     assert.equal(error.code, 'USER_TOKEN_REJECTED');
     assert.match(error.message, /user token/);
-    assert.ok((NON_RETRYABLE_GLPI_ERRORS as readonly string[]).includes(error.name));
+    assert.ok(NON_RETRYABLE_ERROR_TYPES.includes(error.name));
     assertNoSecret(error, 'wrong-user-token-ABC');
     assert.equal(sim.stats().sessionsOpened, 0);
   });

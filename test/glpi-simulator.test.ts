@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { normaliseSerial } from '../src/glpi/serial';
+import { normaliseSerial } from '../src/core/serial';
 import {
   csvLine,
   generateInventory,

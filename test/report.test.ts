@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Db } from '../src/db/client';
 import { insertDevices } from '../src/db/devices';
-import { normaliseSerial } from '../src/glpi/serial';
+import { normaliseSerial } from '../src/core/serial';
 import { csvCell } from '../src/reports/csv';
 import { glpiFormUrl, glpiWebBase } from '../src/reports/glpi-links';
 import { escapeHtml } from '../src/reports/html';

@@ -5,7 +5,7 @@
  * search returns, which is wrong for look-alike serials; the mismatches are counted too.
  */
 import type { GeneratedInventory } from '../../src/dev/glpi-simulator';
-import { normaliseSerial } from '../../src/glpi/serial';
+import { normaliseSerial } from '../../src/core/serial';
 
 export interface BaselineOptions {
   url: string;

@@ -16,8 +16,9 @@ import {
   type ResultRow,
 } from '../db/runs';
 import { resolveDevices } from '../db/devices';
-import { normaliseSerial } from '../glpi/serial';
-import type { BatchDescriptor, BatchSummary, RunOutcome, RunPlan, RunReport, RunTrigger } from '../workflows/types';
+import { normaliseSerial } from '../core/serial';
+import type { RunOutcome, RunTrigger } from '../core/results';
+import type { BatchDescriptor, BatchSummary, RunPlan, RunReport } from '../workflows/types';
 import type { GlpiPort, SerialLookup } from './glpi-port';
 
 export interface ActivityDeps {

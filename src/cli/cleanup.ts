@@ -3,13 +3,12 @@
  * Lists checks that have been running longer than the limit and terminates them.
  */
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { runningChecks, runStartedAt } from '../client';
 import { loadConfig, type ServiceConfig } from '../config';
 import { createDb } from '../db/client';
-import { duration } from './format';
-import { runCli, UsageError } from './run';
+import { duration } from '../core/duration';
+import { parseArguments, rejectExtraArguments, runCli, UsageError } from './run';
 import { withTemporal } from './temporal';
 
 const USAGE = `Usage: npm run cleanup -- [--older-than 6h] [--dry-run] [--yes] [--json]
@@ -30,29 +29,24 @@ export function parseDuration(raw: string): number {
 }
 
 function parse(args: string[]) {
-  try {
-    const { values, positionals } = parseArgs({
-      args,
-      options: {
-        'older-than': { type: 'string', default: '6h' },
-        'dry-run': { type: 'boolean', default: false },
-        yes: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-      },
-      allowPositionals: true,
-    });
-    if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-    return {
-      olderThanMs: parseDuration(values['older-than']),
-      olderThan: values['older-than'],
-      dryRun: values['dry-run'],
-      yes: values.yes,
-      json: values.json,
-    };
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError((error as Error).message);
-  }
+  const { values, positionals } = parseArguments({
+    args,
+    options: {
+      'older-than': { type: 'string', default: '6h' },
+      'dry-run': { type: 'boolean', default: false },
+      yes: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+    allowPositionals: true,
+  });
+  rejectExtraArguments(positionals);
+  return {
+    olderThanMs: parseDuration(values['older-than']),
+    olderThan: values['older-than'],
+    dryRun: values['dry-run'],
+    yes: values.yes,
+    json: values.json,
+  };
 }
 
 async function confirm(question: string): Promise<boolean> {

@@ -1,15 +1,8 @@
 /**
  * How runs look on a terminal: the progress bar and the final report.
  */
+import { duration } from '../core/duration';
 import type { Progress, RunReport } from '../workflows/types';
-
-export function duration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
-  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
-}
 
 export function progressBar(p: Progress, width = 30, elapsedMs = p.elapsedMs): string {
   if (p.phase === 'planning') return 'planning the run…';

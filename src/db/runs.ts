@@ -2,14 +2,8 @@
  * Check runs and their results: the queries the activities, the CLI and the reports share.
  */
 import type { Db } from './client';
-import type {
-  BatchDescriptor,
-  ConflictSummary,
-  ResultStatus,
-  RunOutcome,
-  RunTrigger,
-  Totals,
-} from '../workflows/types';
+import type { ResultStatus, RunOutcome, RunTrigger, Totals } from '../core/results';
+import type { BatchDescriptor, ConflictSummary } from '../workflows/types';
 
 export interface ResultRow {
   deviceId: number;

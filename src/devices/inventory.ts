@@ -3,7 +3,7 @@
  * (with their line and the reason). File-level problems (unreadable encoding, broken
  * quoting, no serial column) throw InventoryError: then nothing at all is imported.
  */
-import { InvalidSerialError, normaliseSerial } from '../glpi/serial';
+import { InvalidSerialError, normaliseSerial } from '../core/serial';
 import { CsvParseError, delimiterName, detectDelimiter, parseCsv, type CsvRecord, type Delimiter } from './csv';
 import { decodeBytes, EncodingError } from './encoding';
 

@@ -10,8 +10,10 @@
  * HTTP status and GLPI's error code and (redacted) message. Never a token, a password, a session
  * token, nor an axios error (whose `config.headers` carry the credentials).
  *
- * `name` is set explicitly because Temporal matches non-retryable errors by that string.
+ * `name` is set explicitly because Temporal matches non-retryable errors by that string; the
+ * names the retry policy lists are typed by src/core/error-kinds.ts, so they cannot drift.
  */
+import type { FatalErrorType, NotWorthRetryingErrorType } from '../core/error-kinds';
 
 export interface GlpiErrorDetails {
   method?: string;
@@ -46,7 +48,7 @@ export abstract class GlpiError extends Error {
 
 /** The configuration is wrong: URL, App-Token, TLS, itemtype, API disabled... Not retryable. */
 export class GlpiConfigError extends GlpiError {
-  override readonly name = 'GlpiConfigError';
+  override readonly name = 'GlpiConfigError' satisfies FatalErrorType;
   readonly retryable = false;
   constructor(
     code: string,
@@ -64,13 +66,13 @@ export class GlpiConfigError extends GlpiError {
 
 /** GLPI refused the credentials, the entity switch, or a right. Not retryable. */
 export class GlpiAuthError extends GlpiError {
-  override readonly name = 'GlpiAuthError';
+  override readonly name = 'GlpiAuthError' satisfies FatalErrorType;
   readonly retryable = false;
 }
 
 /** GLPI refused one request for its content (criteria, SQL error on a value). Not retryable as such. */
 export class GlpiRequestError extends GlpiError {
-  override readonly name = 'GlpiRequestError';
+  override readonly name = 'GlpiRequestError' satisfies NotWorthRetryingErrorType;
   readonly retryable = false;
 }
 
@@ -93,11 +95,4 @@ export class GlpiUnavailableError extends GlpiError {
 export class GlpiSessionExpiredError extends GlpiError {
   override readonly name = 'GlpiSessionExpiredError';
   readonly retryable = false;
-}
-
-/** Type names for a Temporal retry policy's `nonRetryableErrorTypes`. */
-export const NON_RETRYABLE_GLPI_ERRORS = ['GlpiConfigError', 'GlpiAuthError', 'GlpiRequestError'] as const;
-
-export function isGlpiError(error: unknown): error is GlpiError {
-  return error instanceof GlpiError;
 }

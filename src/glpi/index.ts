@@ -13,12 +13,10 @@ export {
   GlpiError,
   GlpiRequestError,
   GlpiUnavailableError,
-  isGlpiError,
-  NON_RETRYABLE_GLPI_ERRORS,
   type GlpiErrorDetails,
 } from './errors';
 export { redactSecrets, Secret } from './redact';
 export { decodeGlpiText, encodeGlpi10StoredForm } from './search-query';
-export { InvalidSerialError, normaliseSerial, tryNormaliseSerial } from './serial';
+export { InvalidSerialError, normaliseSerial, tryNormaliseSerial } from '../core/serial';
 export { GlpiSession } from './session';
 export type { GlpiItem, GlpiLogger, GlpiPingResult, LookupOptions, LookupStatus, SerialLookup } from './types';

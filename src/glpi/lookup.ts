@@ -16,7 +16,7 @@ import {
   rowToItem,
   type SearchRow,
 } from './search-results';
-import { InvalidSerialError, normaliseSerial } from './serial';
+import { InvalidSerialError, normaliseSerial } from '../core/serial';
 import type { GlpiRequest, GlpiResponse } from './transport';
 import type { GlpiItem, GlpiLogger, LookupOptions, SerialLookup } from './types';
 

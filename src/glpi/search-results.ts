@@ -3,7 +3,7 @@
  * Shape (notes §5): `{"totalcount":N,"count":n,"data":[{"2":12,"1":"name","5":"serial",...}],...}`,
  * with **no** `data` key when nothing matched.
  */
-import { tryNormaliseSerial } from './serial';
+import { tryNormaliseSerial } from '../core/serial';
 import { decodeGlpiText, SEARCH_OPTION } from './search-query';
 import type { GlpiItem } from './types';
 

@@ -1,4 +1,7 @@
-export type LookupStatus = 'found' | 'conflict' | 'not_found' | 'error';
+import type { ResultStatus } from '../core/results';
+
+/** A serial's lookup ends in one of the result statuses. */
+export type LookupStatus = ResultStatus;
 
 /** One GLPI asset, with `& < >` decoded (GLPI 10 stores them HTML-encoded). */
 export interface GlpiItem {

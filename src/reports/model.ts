@@ -3,7 +3,7 @@
  * each category as async streams (a run may hold 100,000 results; none is held in memory whole).
  */
 import type { GlpiItem } from '../glpi/types';
-import type { ResultStatus, RunOutcome, RunTrigger } from '../workflows/types';
+import type { ResultStatus, RunStatus, RunTrigger } from '../core/results';
 
 export type ProblemCategory = Exclude<ResultStatus, 'found'>;
 
@@ -15,7 +15,7 @@ export interface ReportRun {
   workflowId: string;
   runId: string;
   trigger: RunTrigger;
-  status: RunOutcome | 'running';
+  status: RunStatus;
   startedAt: Date;
   finishedAt: Date | null;
   durationMs: number | null;

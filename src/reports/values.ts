@@ -1,7 +1,7 @@
 /**
  * How run facts read to a person, the same in the text and HTML formats.
  */
-import { duration } from '../cli/format';
+import { duration } from '../core/duration';
 import type { ProblemCategory, Report, ReportRun } from './model';
 
 export const CATEGORY_TITLES: Record<ProblemCategory, string> = {

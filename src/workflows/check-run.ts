@@ -18,6 +18,8 @@ import {
   setCurrentDetails,
 } from '@temporalio/workflow';
 import type { CheckActivities } from '../activities';
+import { isFatalErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/error-kinds';
+import { addTotals, EMPTY_TOTALS } from '../core/results';
 import { planningProgress, progressLine, progressOf } from './progress';
 import {
   type BatchDescriptor,
@@ -27,17 +29,9 @@ import {
   type RunPlan,
   type RunReport,
   type RunState,
-  EMPTY_TOTALS,
-  addTotals,
 } from './types';
 
 export const progressQuery = defineQuery<Progress>('progress');
-
-/** Errors no retry can fix, that concern the whole run: it fails at once with their message. */
-export const FATAL_ERROR_TYPES = ['GlpiConfigError', 'GlpiAuthError', 'ConfigError', 'UnknownDevicesError'];
-
-/** Errors no retry can fix, that concern one batch only: its devices are recorded as errors. */
-export const NOT_WORTH_RETRYING_ERROR_TYPES = ['GlpiRequestError', 'InvalidSerialError'];
 
 export const DEFAULTS = {
   batchSize: 500,
@@ -69,7 +63,7 @@ function activitiesFor(options: Required<CheckOptions>) {
     backoffCoefficient: 4,
     maximumInterval: `${initial * 16}s`,
     maximumAttempts: 4,
-    nonRetryableErrorTypes: [...FATAL_ERROR_TYPES, ...NOT_WORTH_RETRYING_ERROR_TYPES],
+    nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
   };
   const { checkBatch } = proxyActivities<CheckActivities>({
     startToCloseTimeout: '30m',
@@ -118,7 +112,7 @@ function reasonOf(error: unknown): string {
 
 function isFatal(error: unknown): boolean {
   const cause = error instanceof ActivityFailure ? error.cause : error;
-  return cause instanceof ApplicationFailure && FATAL_ERROR_TYPES.includes(cause.type ?? '');
+  return cause instanceof ApplicationFailure && isFatalErrorType(cause.type);
 }
 
 export interface RunCheckArgs {
@@ -199,7 +193,6 @@ async function runBatches(
   // instead of letting them run through their own retries.
   const batches = new CancellationScope();
   const queue = [...state.remaining];
-  const lastLoggedTens = { value: Math.floor(state.totals.checked / 10) };
 
   const settle = (batch: BatchDescriptor, summary: BatchSummary) => {
     state.remaining = state.remaining.filter((b) => b.index !== batch.index);
@@ -208,12 +201,8 @@ async function runBatches(
     state.recentConflicts = [...summary.conflictSample, ...state.recentConflicts].slice(0, RECENT_CONFLICTS);
     const progress = progressOf(state);
     setCurrentDetails(`Checking devices: ${progressLine(progress)}`);
-    // One line per ten devices' worth of work at most: a batch is the unit of progress.
-    const tens = Math.floor(state.totals.checked / 10);
-    if (tens > lastLoggedTens.value) {
-      lastLoggedTens.value = tens;
-      log.info(`Progress: ${progressLine(progress)}`);
-    }
+    // A batch is the unit of progress: one line per settled batch.
+    log.info(`Progress: ${progressLine(progress)}`);
   };
 
   const runOne = async (batch: BatchDescriptor) => {

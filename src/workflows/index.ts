@@ -5,7 +5,8 @@
  */
 import { continueAsNew, workflowInfo } from '@temporalio/workflow';
 import { runCheck, type RunCheckArgs } from './check-run';
-import type { CheckAllDevicesInput, CheckDevicesInput, RunReport, RunTrigger } from './types';
+import type { RunTrigger } from '../core/results';
+import type { CheckAllDevicesInput, CheckDevicesInput, RunReport } from './types';
 
 export { progressQuery } from './check-run';
 

@@ -2,7 +2,8 @@
  * What the `progress` query answers and the log lines say, computed from the run's state.
  * Pure functions of workflow state: deterministic, no I/O.
  */
-import { EMPTY_TOTALS, type Progress, type RunState } from './types';
+import { EMPTY_TOTALS } from '../core/results';
+import type { Progress, RunState } from './types';
 
 export function progressOf(state: RunState): Progress {
   const { total } = state.plan;

@@ -4,9 +4,7 @@
  * rows) and never holds a secret.
  */
 
-export type RunTrigger = 'schedule' | 'manual' | 'devices';
-export type ResultStatus = 'found' | 'conflict' | 'not_found' | 'error';
-export type RunOutcome = 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
+import type { RunOutcome, RunTrigger, Totals } from '../core/results';
 
 /** Tunables a run is started with (defaults come from the worker's configuration). */
 export interface CheckOptions {
@@ -55,14 +53,6 @@ export interface ConflictSummary {
   glpiIds: number[];
 }
 
-export interface Totals {
-  checked: number;
-  found: number;
-  conflicts: number;
-  notFound: number;
-  errors: number;
-}
-
 export interface BatchSummary extends Totals {
   index: number;
   /** A few of the batch's conflicts, for the live view; the report reads them all from the database. */
@@ -105,16 +95,4 @@ export interface RunReport extends Totals {
   /** The first conflicts (the full list is in the database and in `npm run report`). */
   conflictList: ConflictSummary[];
   conflictListTruncated: boolean;
-}
-
-export const EMPTY_TOTALS: Totals = { checked: 0, found: 0, conflicts: 0, notFound: 0, errors: 0 };
-
-export function addTotals(a: Totals, b: Totals): Totals {
-  return {
-    checked: a.checked + b.checked,
-    found: a.found + b.found,
-    conflicts: a.conflicts + b.conflicts,
-    notFound: a.notFound + b.notFound,
-    errors: a.errors + b.errors,
-  };
 }

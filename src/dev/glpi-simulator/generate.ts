@@ -4,7 +4,7 @@
  * own rule (normaliseSerial equality over active, non-template cards), so the ground truth
  * cannot drift from what was actually generated.
  */
-import { normaliseSerial, tryNormaliseSerial } from '../../glpi/serial';
+import { normaliseSerial, tryNormaliseSerial } from '../../core/serial';
 import { seededRandom, type Random } from './random';
 import type { ExpectedStatus, GeneratedDevice, GeneratedInventory, GenerateOptions, SimItem } from './types';
 

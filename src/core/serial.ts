@@ -10,11 +10,13 @@
  * punctuation, `%`, `&`...) exactly: those *are* significant to GLPI's `=` comparison.
  */
 
+import type { NotWorthRetryingErrorType } from './error-kinds';
+
 /** Longest serial GLPI can store (`varchar(255)`). */
 export const MAX_SERIAL_LENGTH = 255;
 
 export class InvalidSerialError extends Error {
-  override readonly name = 'InvalidSerialError';
+  override readonly name = 'InvalidSerialError' satisfies NotWorthRetryingErrorType;
   constructor(
     readonly serial: string,
     readonly reason: string,
