@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from '../src/db/client';
 import type { ImportReport } from '../src/devices/report';
-import type { ListedDevice } from '../src/devices/queries';
+import type { ListedDevice } from '../src/db/devices';
 import { runTs } from './support/processes';
 import { testDatabase } from './support/services';
 
@@ -362,17 +362,21 @@ describe('devices list and show', async () => {
     assert.equal(run.stderr.trim(), 'error: no device with serial or id "NO-SUCH-1"');
   });
 
-  test("show: a number that is both an id and another device's serial shows the id, with a note", async () => {
+  test("show: a number that is one device's serial and another's id shows the serial's device, with a note", async () => {
     const number = String(ids['A-1']);
     await importJson(url, csvFile('numeric.csv', `serial,name,active\n${number},Numeric serial,no\n`));
     const numeric = await db.device.findUniqueOrThrow({ where: { serialNormalized: number } });
     const run = await devices(url, 'show', number);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /name: +Alpha/);
+    assert.match(run.stdout, /name: +Numeric serial/);
     assert.match(
       run.stderr,
-      new RegExp(`is the id of device ${ids['A-1']} and also the serial of device ${numeric.id}`),
+      new RegExp(`is the serial of device ${numeric.id} and also the id of device ${ids['A-1']}`),
     );
+    const byId = await devices(url, 'show', `id:${number}`);
+    assert.equal(byId.code, 0, byId.stderr);
+    assert.match(byId.stdout, /name: +Alpha/);
+    assert.equal(byId.stderr, '');
   });
 });
 

@@ -2,7 +2,6 @@
  * npm run start-check — start the full check (or attach to the one running), check single
  * devices, follow a run live, or print the state of a run.
  */
-import { parseArgs } from 'node:util';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import {
   queryProgress,
@@ -16,7 +15,7 @@ import { loadConfig, type ServiceConfig } from '../config';
 import type { RunReport } from '../workflows/types';
 import { follow } from './follow';
 import { progressText, reportJson, reportText } from './format';
-import { CommandError, runCli, UsageError } from './run';
+import { CommandError, EXIT, parseArguments, rejectExtraArguments, runCli, UsageError } from './run';
 import { withTemporal } from './temporal';
 
 const USAGE = `Usage: npm run start-check -- [options]
@@ -27,14 +26,18 @@ If a full check is already running, attaches to it instead of starting a second 
 Options:
   --sync                 wait with a live progress bar, then print the report
                          (Ctrl-C detaches; the check goes on)
-  --device <serial|id>   check only this device (repeatable)
+  --device <serial|id>   check only this device (repeatable; see below)
   --status <workflowId>  print the progress of a running check or the summary of a finished one
                          (with --sync: follow it live)
   --json                 machine-readable output
   --help                 this text
 
-Exit codes: 0 done / started, 1 the check ended with errors or failed, 2 bad arguments,
-3 Temporal unreachable.`;
+A --device is a serial (any case or spacing; a serial made only of digits too) or a device
+id: a number is taken as an id only when no device has it as its serial; #42 or id:42 is
+always device id 42. An unknown device fails the command within seconds, naming it.
+
+Exit codes: 0 done / started, 1 the check ended with errors or failed (an unknown device
+too), 2 bad arguments, 3 Temporal unreachable, 4 a setting is wrong.`;
 
 interface Options {
   sync: boolean;
@@ -44,26 +47,20 @@ interface Options {
 }
 
 function parse(args: string[]): Options {
-  try {
-    const { values, positionals } = parseArgs({
-      args,
-      options: {
-        sync: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        device: { type: 'string', multiple: true, default: [] },
-        status: { type: 'string' },
-      },
-      allowPositionals: true,
-    });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-    if (values.status !== undefined && values.device.length > 0)
-      throw new UsageError('--status and --device do not mix');
-    if (values.device.some((d) => d.trim() === '')) throw new UsageError('--device needs a serial or a device id');
-    return { sync: values.sync, json: values.json, devices: values.device, status: values.status };
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError((error as Error).message);
-  }
+  const { values, positionals } = parseArguments({
+    args,
+    options: {
+      sync: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      device: { type: 'string', multiple: true, default: [] },
+      status: { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+  rejectExtraArguments(positionals);
+  if (values.status !== undefined && values.device.length > 0) throw new UsageError('--status and --device do not mix');
+  if (values.device.some((d) => d.trim() === '')) throw new UsageError('--device needs a serial or a device id');
+  return { sync: values.sync, json: values.json, devices: values.device, status: values.status };
 }
 
 function print(json: boolean, value: unknown, text: string): void {
@@ -82,7 +79,35 @@ async function warnIfNoWorker(client: Client, config: ServiceConfig): Promise<vo
 }
 
 function exitCodeFor(report: RunReport): number {
-  return report.status === 'completed' ? 0 : 1;
+  return report.status === 'completed' ? EXIT.ok : EXIT.failed;
+}
+
+/** How long a device check's start waits to see its planning (the references' lookup) end. */
+const PLANNING_WAIT_MS = 8_000;
+const PLANNING_POLL_MS = 250;
+
+/**
+ * A device check fails while planning when a reference matches no device (a typo, a serial
+ * not imported): wait for the planning to end, so that the command says so and fails within
+ * seconds instead of reporting a start. A planning still going after PLANNING_WAIT_MS (no
+ * worker yet, GLPI retrying) is left to run: the start is reported as before.
+ */
+async function waitForPlanning(handle: StartedCheck['handle']): Promise<void> {
+  const deadline = Date.now() + PLANNING_WAIT_MS;
+  while (Date.now() < deadline) {
+    const { status } = await handle.describe();
+    if (status.name === 'FAILED') {
+      const reason = await handle.result().then(
+        () => status.name,
+        (error: unknown) => (error instanceof WorkflowFailedError && error.cause ? error.cause.message : String(error)),
+      );
+      throw new CommandError(reason, EXIT.failed);
+    }
+    if (status.name !== 'RUNNING') return;
+    const progress = await queryProgress(handle).catch(() => undefined);
+    if (progress && progress.phase !== 'planning') return;
+    await new Promise((resolve) => setTimeout(resolve, PLANNING_POLL_MS));
+  }
 }
 
 function showReport(report: RunReport, json: boolean): number {
@@ -129,6 +154,7 @@ async function start(client: Client, config: ServiceConfig, opts: Options): Prom
     opts.devices.length > 0
       ? await startDeviceCheck(client, config, opts.devices)
       : await startFullCheck(client, config);
+  if (opts.devices.length > 0 && !started.attached && !opts.sync) await waitForPlanning(started.handle);
   const link = workflowUiLink(config, started.workflowId, started.runId);
   const summary = { workflowId: started.workflowId, runId: started.runId, attached: started.attached, ui: link };
   if (!opts.sync || !opts.json) {

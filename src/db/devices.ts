@@ -1,32 +1,144 @@
 /**
- * Device queries shared by the activities and the CLI.
+ * The device queries: the one module that reads devices by reference, lists them with their
+ * latest result, and inserts them in bulk (tests, benchmarks, the demo). The CSV import's
+ * transactional SQL stays with its planning in src/devices/import.ts.
  */
 import type { Db } from './client';
-import { normaliseSerial, tryNormaliseSerial } from '../glpi/serial';
+import type { FatalErrorType } from '../core/error-kinds';
+import { parseDeviceReference, unknownDevicesMessage } from '../core/device-reference';
+import type { ResultStatus } from '../core/results';
+import { normaliseSerial } from '../core/serial';
 
+/** References that match no device: the run cannot be what was asked for, so it fails at once. */
 export class UnknownDevicesError extends Error {
-  override readonly name = 'UnknownDevicesError';
+  override readonly name = 'UnknownDevicesError' satisfies FatalErrorType;
+  constructor(readonly references: string[]) {
+    super(unknownDevicesMessage(references));
+  }
+}
+
+export type DeviceRow = NonNullable<Awaited<ReturnType<Db['device']['findUnique']>>>;
+
+export interface FoundDevice {
+  device: DeviceRow;
+  /** Set when a number is one device's serial and another device's id: the serial wins. */
+  alsoMatches?: { id: number; serial: string };
 }
 
 /**
- * Device ids for a list of serials (any case or spacing) or numeric ids. Every reference
- * must match a device: a typo must not turn into a silently smaller check.
+ * A device by reference (see src/core/device-reference.ts): its serial first (any case or
+ * spacing), then its id, only for a number that fits the id column and names no serial.
+ */
+export async function findDevice(db: Db, reference: string): Promise<FoundDevice | undefined> {
+  const { serial, id } = parseDeviceReference(reference);
+  const bySerial = serial !== null ? await db.device.findUnique({ where: { serialNormalized: serial } }) : null;
+  const byId = id !== null && bySerial?.id !== id ? await db.device.findUnique({ where: { id } }) : null;
+  if (bySerial && byId) return { device: bySerial, alsoMatches: { id: byId.id, serial: byId.serial } };
+  const device = bySerial ?? byId;
+  return device ? { device } : undefined;
+}
+
+/**
+ * Device ids for a list of references, sorted. Every reference must match a device: a typo
+ * must not turn into a silently smaller check.
  */
 export async function resolveDevices(db: Db, references: string[]): Promise<number[]> {
   const ids = new Set<number>();
   const unknown: string[] = [];
   for (const reference of references) {
-    const trimmed = reference.trim();
-    const byId = /^\d+$/.test(trimmed) ? await db.device.findUnique({ where: { id: Number(trimmed) } }) : null;
-    const serial = tryNormaliseSerial(reference);
-    const device =
-      byId ?? (serial.ok ? await db.device.findUnique({ where: { serialNormalized: serial.serial } }) : null);
-    if (device) ids.add(device.id);
+    const found = await findDevice(db, reference);
+    if (found) ids.add(found.device.id);
     else unknown.push(reference);
   }
-  if (unknown.length > 0)
-    throw new UnknownDevicesError(`no device with serial or id ${unknown.map((u) => JSON.stringify(u)).join(', ')}`);
+  if (unknown.length > 0) throw new UnknownDevicesError(unknown);
   return [...ids].sort((a, b) => a - b);
+}
+
+export interface LatestResult {
+  checkRunId: number;
+  status: ResultStatus;
+  glpiIds: number[];
+  checkedAt: Date;
+}
+
+export interface ListedDevice {
+  id: number;
+  serial: string;
+  name: string | null;
+  model: string | null;
+  location: string | null;
+  organisation: string | null;
+  active: boolean;
+  latest: LatestResult | null;
+}
+
+export interface ListFilter {
+  /** true: active devices only, false: inactive only, undefined: both. */
+  active?: boolean;
+  status?: ResultStatus;
+  /** undefined: no limit. */
+  limit?: number;
+}
+
+/**
+ * Devices in id order with their latest result. The LATERAL subquery is one backwards
+ * step on the (device_id, checked_at DESC) index per device, so the cost follows the
+ * devices listed, not the size of the results history.
+ */
+export async function listDevices(db: Db, filter: ListFilter): Promise<ListedDevice[]> {
+  const rows = await db.$queryRaw<
+    (Omit<ListedDevice, 'latest'> & {
+      check_run_id: number | null;
+      status: ResultStatus | null;
+      glpi_ids: number[] | null;
+      checked_at: Date | null;
+    })[]
+  >`
+    SELECT d.id, d.serial, d.name, d.model, d.location, d.organisation, d.active,
+           r.check_run_id, r.status::text AS status, r.glpi_ids, r.checked_at
+    FROM devices d
+    LEFT JOIN LATERAL (
+      SELECT cr.check_run_id, cr.status, cr.glpi_ids, cr.checked_at FROM check_results cr
+      WHERE cr.device_id = d.id ORDER BY cr.checked_at DESC LIMIT 1
+    ) r ON true
+    WHERE (${filter.active ?? null}::boolean IS NULL OR d.active = ${filter.active ?? null}::boolean)
+      AND (${filter.status ?? null}::text IS NULL OR r.status::text = ${filter.status ?? null}::text)
+    ORDER BY d.id
+    LIMIT ${filter.limit ?? null}::bigint`;
+  return rows.map(({ check_run_id, status, glpi_ids, checked_at, ...device }) => ({
+    ...device,
+    latest:
+      status === null ? null : { checkRunId: check_run_id!, status, glpiIds: glpi_ids ?? [], checkedAt: checked_at! },
+  }));
+}
+
+export interface RecentResult {
+  checkRunId: number;
+  workflowId: string;
+  status: ResultStatus;
+  glpiIds: number[];
+  statusName: string | null;
+  errorMessage: string | null;
+  checkedAt: Date;
+}
+
+/** The device's last results, newest first (the same index as listDevices). */
+export async function recentResults(db: Db, deviceId: number, count = 10): Promise<RecentResult[]> {
+  const results = await db.checkResult.findMany({
+    where: { deviceId },
+    orderBy: { checkedAt: 'desc' },
+    take: count,
+    select: {
+      checkRunId: true,
+      status: true,
+      glpiIds: true,
+      statusName: true,
+      errorMessage: true,
+      checkedAt: true,
+      run: { select: { workflowId: true } },
+    },
+  });
+  return results.map(({ run, ...result }) => ({ ...result, workflowId: run.workflowId }));
 }
 
 export interface NewDevice {

@@ -1,7 +1,7 @@
 /**
  * How devices look on a terminal: aligned tables with long values cut, local times.
  */
-import type { FoundDevice, ListedDevice, RecentResult } from './queries';
+import type { FoundDevice, ListedDevice, RecentResult } from '../db/devices';
 
 const MAX_CELL = 32;
 

@@ -110,7 +110,7 @@ export async function planImport(db: Queryable, inventory: Inventory, options: I
   return plan;
 }
 
-async function insertDevices(db: Queryable, entries: InventoryEntry[]): Promise<void> {
+async function insertNewDevices(db: Queryable, entries: InventoryEntry[]): Promise<void> {
   for (const chunk of chunks(entries)) {
     const column = (name: TextColumn) => chunk.map((entry) => entry.fields[name] ?? null);
     await db.$executeRaw`
@@ -159,7 +159,7 @@ export async function importInventory(db: Db, inventory: Inventory, options: Imp
     async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('glpi-device-check devices import'))`;
       const plan = await planImport(tx, inventory, options);
-      await insertDevices(tx, plan.create);
+      await insertNewDevices(tx, plan.create);
       await updateDevices(tx, plan.update);
       await deactivateDevices(
         tx,
