@@ -16,6 +16,14 @@ const ioLibraries = [
   '@temporalio/activity',
 ];
 
+// The command-line layer sits on top: domain modules throw typed errors and the commands
+// decide what to print and how to exit.
+const cliImports = {
+  group: ['**/cli', '**/cli/*', '../cli/*', './cli/*'],
+  message: 'Only src/cli/ may import from src/cli/: throw a typed error and let the command map it.',
+};
+const deterministic = 'Workflow code must be deterministic: do I/O in an activity.';
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'lib/', '.tools/', '.temporal/', 'src/db/generated/', 'bench/results/'] },
   eslint.configs.recommended,
@@ -43,16 +51,32 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/workflows/**/*.ts'],
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [cliImports] }],
+      // Entry points own the process: src/cli/ (the commands) and src/worker.ts (when run as
+      // `npm run worker`). Everything else reports failures by throwing.
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'exit', message: 'Throw a typed error; only entry points exit the process.' },
+      ],
+    },
+  },
+  {
+    files: ['src/worker.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    // Replaces the rule's options for these files, so it repeats the src/cli/ restriction.
+    // src/core is imported by workflow code, so it obeys the same wall.
+    files: ['src/workflows/**/*.ts', 'src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.map((name) => ({
-            name,
-            message: 'Workflow code must be deterministic: do I/O in an activity.',
-          })),
-          patterns: [{ group: ioLibraries, message: 'Workflow code must be deterministic: do I/O in an activity.' }],
+          paths: nodeBuiltins.map((name) => ({ name, message: deterministic })),
+          patterns: [{ group: ioLibraries, message: deterministic }, cliImports],
         },
       ],
     },

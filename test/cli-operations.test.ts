@@ -3,6 +3,9 @@
  * server, PostgreSQL and the GLPI simulator, asserting on output and exit codes.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { insertDevices } from '../src/db/devices';
@@ -87,6 +90,35 @@ describe('operations commands', async () => {
     assert.equal(run.trigger, 'devices');
   });
 
+  test('start-check --device with a 12-digit serial: unknown fails within seconds naming it; imported, it is a serial', async () => {
+    const serial = '123456789012';
+    const startedAt = Date.now();
+    const unknown = await runTs(START_CHECK, ['--device', serial], env);
+    const seconds = (Date.now() - startedAt) / 1000;
+    assert.equal(unknown.code, 1, unknown.stdout + unknown.stderr);
+    assert.ok(seconds < 10, `failed after ${seconds.toFixed(1)} s`);
+    assert.match(unknown.stderr, /^error: check failed: no device with serial or id "123456789012"$/m);
+    assert.doesNotMatch(unknown.stderr, /out of range|\n\s+at /);
+
+    const dir = mkdtempSync(join(tmpdir(), 'digits-'));
+    // Inactive, so that the full checks of the other tests still count 120 devices.
+    writeFileSync(join(dir, 'one.csv'), `serial,name,active\n${serial},Numeric serial,no\n`);
+    const imported = await runTs('src/cli/devices.ts', ['import', join(dir, 'one.csv')], env);
+    assert.equal(imported.code, 0, imported.stderr);
+    const device = await db.device.findUniqueOrThrow({ where: { serialNormalized: serial } });
+
+    const checked = await runTs(START_CHECK, ['--device', serial, '--sync', '--json'], env);
+    assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+    const summary = JSON.parse(checked.stdout) as { total: number; checkRunId: number; notFound: number };
+    assert.equal(summary.total, 1);
+    const results = await db.checkResult.findMany({ where: { checkRunId: summary.checkRunId } });
+    assert.deepEqual(
+      results.map((r) => [r.deviceId, r.status]),
+      [[device.id, 'not_found']],
+      'looked up in GLPI as the serial of the imported device',
+    );
+  });
+
   test('a start while a check is running attaches to it; with no worker it says so', async () => {
     // A task queue nobody polls: the check stays running, as in the old incident — but visibly.
     const idle = { ...env, TASK_QUEUE: uniqueTaskQueue('idle') };
@@ -103,7 +135,7 @@ describe('operations commands', async () => {
     assert.match(second.stdout, new RegExp(started.runId));
 
     const doctor = await runTs('src/cli/doctor.ts', ['--json'], idle);
-    assert.equal(doctor.code, 2, 'no worker is critical');
+    assert.equal(doctor.code, 5, 'no worker is critical');
     const report = JSON.parse(doctor.stdout) as { checks: { name: string; verdict: string; detail: string }[] };
     assert.equal(report.checks.find((c) => c.name === 'workers')?.verdict, 'critical');
 
@@ -171,7 +203,7 @@ describe('operations commands', async () => {
     const badSchedule = await runTs('src/cli/schedule.ts', ['explode'], env);
     assert.equal(badSchedule.code, 2);
     const badTime = await runTs('src/cli/schedule.ts', ['ensure'], { ...env, CHECK_TIME: '25:99' });
-    assert.equal(badTime.code, 1);
+    assert.equal(badTime.code, 4, 'a wrong setting is the configuration exit code');
     assert.match(badTime.stderr, /CHECK_TIME must be HH:MM/);
     const badCleanup = await runTs('src/cli/cleanup.ts', ['--older-than', 'soon'], env);
     assert.equal(badCleanup.code, 2);
@@ -182,7 +214,7 @@ describe('operations commands', async () => {
       TEMPORAL_ADDRESS: '127.0.0.1:1',
       DATABASE_URL: 'postgresql://u:SECRET-PW@127.0.0.1:1/x',
     });
-    assert.equal(doctor.code, 2);
+    assert.equal(doctor.code, 5);
     assert.match(doctor.stdout, /CRITICAL\s+temporal\s+cannot reach 127\.0\.0\.1:1/);
     assert.match(doctor.stdout, /CRITICAL\s+database/);
     assert.doesNotMatch(doctor.stdout + doctor.stderr, /SECRET-PW/);

@@ -86,18 +86,18 @@ describe('glpi command', () => {
     assert.match(run.stdout, /OK: logged in as cli-checker/);
   });
 
-  test('ping with a bad token exits 2 with one clean line and no token', async () => {
+  test('ping with a bad token exits 4 with one clean line and no token', async () => {
     const run = await runCli(['ping'], { ...env, GLPI_USER_TOKEN: 'bad-token-0xDEAD' });
-    assert.equal(run.code, 2);
+    assert.equal(run.code, 4);
     assert.match(run.stderr, /user token/);
     assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
     assert.doesNotMatch(run.stderr, /\bat .*\.ts:\d+/); // no stack trace
     assert.ok(!run.stderr.includes('bad-token-0xDEAD') && !run.stdout.includes('bad-token-0xDEAD'));
   });
 
-  test('missing configuration exits 2 naming the variable', async () => {
+  test('missing configuration exits 4 naming the variable', async () => {
     const run = await runCli(['ping'], { GLPI_USER_TOKEN: USER_TOKEN });
-    assert.equal(run.code, 2);
+    assert.equal(run.code, 4);
     assert.match(run.stderr, /GLPI_URL/);
   });
 

@@ -7,13 +7,12 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { devicesCsv } from '../dev/glpi-simulator';
 import { startLocalStack } from '../dev/stack';
 import { PROJECT_ROOT } from '../dev/temporal-binaries';
 import { installRuntimeLogger } from '../logging';
 import { startConfiguredWorker } from '../worker';
-import { CommandError, runCli, UsageError } from './run';
+import { CommandError, parseArguments, runCli, UsageError } from './run';
 
 const USAGE = `Usage: npm run demo [-- --once] [-- --devices N]
 
@@ -48,19 +47,14 @@ function runCommand(script: string, args: string[]): Promise<number> {
 }
 
 function parse(args: string[]) {
-  try {
-    const { values } = parseArgs({
-      args,
-      options: { once: { type: 'boolean', default: false }, devices: { type: 'string', default: '2000' } },
-    });
-    if (!/^\d+$/.test(values.devices) || Number(values.devices) < 1)
-      throw new UsageError('--devices must be a positive number');
-    // `npm run demo --once` (without --) reaches us as npm's own config variable.
-    return { once: values.once || process.env.npm_config_once === 'true', devices: Number(values.devices) };
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseArguments({
+    args,
+    options: { once: { type: 'boolean', default: false }, devices: { type: 'string', default: '2000' } },
+  });
+  if (!/^\d+$/.test(values.devices) || Number(values.devices) < 1)
+    throw new UsageError('--devices must be a positive number');
+  // `npm run demo --once` (without --) reaches us as npm's own config variable.
+  return { once: values.once || process.env.npm_config_once === 'true', devices: Number(values.devices) };
 }
 
 runCli(USAGE, async (args) => {

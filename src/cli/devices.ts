@@ -2,18 +2,20 @@
  * npm run devices -- import|list|show: the printer inventory the nightly check walks.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../config';
 import type { Delimiter } from '../devices/csv';
-import { withDatabase } from '../devices/database';
 import { encodingName } from '../devices/encoding';
 import { deviceListText, deviceText } from '../devices/format';
 import { importInventory } from '../devices/import';
 import { InventoryError, readInventory } from '../devices/inventory';
-import { findDevice, listDevices, recentResults, RESULT_STATUSES } from '../devices/queries';
-import { buildReport, reportText } from '../devices/report';
-import type { ResultStatus } from '../workflows/types';
-import { CommandError, runCli, UsageError } from './run';
+import { findDevice, listDevices, recentResults } from '../db/devices';
+import { RESULT_STATUSES } from '../core/results';
+import { importSummaryText, summariseImport } from '../devices/import-summary';
+import type { ResultStatus } from '../core/results';
+import { unknownDevicesMessage } from '../core/device-reference';
+import { withDatabase } from './database';
+import { CommandError, EXIT, parseArguments, rejectExtraArguments, runCli, UsageError } from './run';
 
 const USAGE = `Usage:
   npm run devices -- import <file.csv> [options]
@@ -41,11 +43,13 @@ list     devices in id order with their latest check result.
   --limit <n>            at most n devices (default 50, 0 = no limit)
   --json                 machine-readable output
 
-show     one device (by serial, any case, or by id) and its last 10 results.
+show     one device and its last 10 results: by serial (any case), or by id when no
+         device has that number as its serial; id:42 or #42 is always device id 42.
   --json                 machine-readable output
 
 Exit codes: 0 ok (also for an import with skipped rows: they are listed), 1 the file could
-not be imported or the device is unknown, 2 bad arguments, 3 database unreachable.`;
+not be imported or the device is unknown, 2 bad arguments, 3 database unreachable,
+4 a setting is wrong.`;
 
 const DEFAULT_LIST_LIMIT = 50;
 const RECENT_RESULTS = 10;
@@ -63,11 +67,7 @@ const DELIMITER_NAMES: Record<string, Delimiter> = {
 };
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseArguments({ args, options, allowPositionals: true, strict: true });
 }
 
 function onePositional(positionals: string[], what: string): string {
@@ -118,9 +118,9 @@ async function importCommand(args: string[]): Promise<number> {
     const read = performance.now();
     const plan = await withDatabase(databaseUrl, (db) => importInventory(db, inventory, options));
     const timings = { fileMs: Math.round(read - started), databaseMs: Math.round(performance.now() - read) };
-    const report = buildReport(file, inventory, plan, options, timings);
+    const report = summariseImport(file, inventory, plan, options, timings);
     if (values.json) print(report);
-    else console.log(reportText(report));
+    else console.log(importSummaryText(report));
     return 0;
   } catch (error) {
     if (error instanceof InventoryError) throw new CommandError(`${file}: ${error.message}; nothing was imported`);
@@ -136,7 +136,7 @@ async function listCommand(args: string[]): Promise<number> {
     limit: { type: 'string' },
     json: { type: 'boolean', default: false },
   });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  rejectExtraArguments(positionals);
   const status = values.status as ResultStatus | undefined;
   if (status !== undefined && !RESULT_STATUSES.includes(status)) {
     throw new UsageError(`--status must be one of ${RESULT_STATUSES.join(', ')}, got ${JSON.stringify(status)}`);
@@ -177,12 +177,12 @@ async function showCommand(args: string[]): Promise<number> {
   const reference = onePositional(positionals, 'serial or id of the device');
   return withDatabase(loadConfig().databaseUrl, async (db) => {
     const found = await findDevice(db, reference);
-    if (!found) throw new CommandError(`no device with serial or id ${JSON.stringify(reference)}`);
+    if (!found) throw new CommandError(unknownDevicesMessage([reference]), EXIT.failed);
     const results = await recentResults(db, found.device.id, RECENT_RESULTS);
     if (found.alsoMatches) {
       console.error(
-        `note: ${JSON.stringify(reference.trim())} is the id of device ${found.device.id} and also the serial of ` +
-          `device ${found.alsoMatches.id}: showing device ${found.device.id}`,
+        `note: ${JSON.stringify(reference.trim())} is the serial of device ${found.device.id} and also the id of ` +
+          `device ${found.alsoMatches.id}: showing device ${found.device.id} (id:${found.alsoMatches.id} shows the other)`,
       );
     }
     if (values.json) print({ device: found.device, results, alsoMatches: found.alsoMatches ?? null });

@@ -1,7 +1,6 @@
 /**
  * npm run doctor — one line per health check; exit 0 ok, 1 warning, 2 critical.
  */
-import { parseArgs } from 'node:util';
 import { connectClient } from '../client';
 import { ConfigError, loadConfig, type ServiceConfig } from '../config';
 import {
@@ -16,7 +15,7 @@ import {
   type Verdict,
 } from '../doctor/checks';
 import { createGlpiPort } from '../glpi/port';
-import { runCli, UsageError } from './run';
+import { EXIT as EXIT_CODES, parseArguments, runCli, UsageError } from './run';
 
 const USAGE = `Usage: npm run doctor -- [--json] [--max-run-age-hours 6] [--backlog 100]
 
@@ -25,38 +24,35 @@ and their age; activities beyond their second attempt; task-queue backlog; the d
 schedule (missing, paused, a missed night); GLPI reachable with accepted credentials;
 the database reachable and migrated.
 
-Exit codes: 0 all ok, 1 at least one warning, 2 at least one critical — fit for cron
-and monitoring (e.g. a Nagios/Icinga check or a cron job that mails on non-zero).`;
+Exit codes: 0 all ok, 1 at least one warning, 2 bad arguments, 5 at least one critical —
+fit for cron and monitoring (a cron job that mails on non-zero; in a Nagios/Icinga check,
+map 1 to WARNING and 5 to CRITICAL).`;
 
-const EXIT: Record<Verdict, number> = { ok: 0, warning: 1, critical: 2 };
+/** A warning is the shared "look at it" code; critical has a code of its own. */
+const EXIT: Record<Verdict, number> = { ok: EXIT_CODES.ok, warning: EXIT_CODES.failed, critical: EXIT_CODES.critical };
 
 function parse(args: string[]): { json: boolean; thresholds: DoctorThresholds } {
-  try {
-    const { values } = parseArgs({
-      args,
-      options: {
-        json: { type: 'boolean', default: false },
-        'max-run-age-hours': { type: 'string' },
-        backlog: { type: 'string' },
-      },
-    });
-    const number = (raw: string | undefined, name: string, fallback: number) => {
-      if (raw === undefined) return fallback;
-      if (!/^\d+(\.\d+)?$/.test(raw)) throw new UsageError(`--${name} must be a number`);
-      return Number(raw);
-    };
-    return {
-      json: values.json,
-      thresholds: {
-        ...DEFAULT_THRESHOLDS,
-        maxRunAgeHours: number(values['max-run-age-hours'], 'max-run-age-hours', DEFAULT_THRESHOLDS.maxRunAgeHours),
-        backlog: number(values.backlog, 'backlog', DEFAULT_THRESHOLDS.backlog),
-      },
-    };
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseArguments({
+    args,
+    options: {
+      json: { type: 'boolean', default: false },
+      'max-run-age-hours': { type: 'string' },
+      backlog: { type: 'string' },
+    },
+  });
+  const number = (raw: string | undefined, name: string, fallback: number) => {
+    if (raw === undefined) return fallback;
+    if (!/^\d+(\.\d+)?$/.test(raw)) throw new UsageError(`--${name} must be a number`);
+    return Number(raw);
+  };
+  return {
+    json: values.json,
+    thresholds: {
+      ...DEFAULT_THRESHOLDS,
+      maxRunAgeHours: number(values['max-run-age-hours'], 'max-run-age-hours', DEFAULT_THRESHOLDS.maxRunAgeHours),
+      backlog: number(values.backlog, 'backlog', DEFAULT_THRESHOLDS.backlog),
+    },
+  };
 }
 
 async function temporalChecks(config: ServiceConfig, thresholds: DoctorThresholds): Promise<DoctorCheck[]> {

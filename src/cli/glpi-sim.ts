@@ -14,7 +14,7 @@ import {
   type SimItem,
   type SimulatorOptions,
 } from '../dev/glpi-simulator';
-import { runCli, UsageError } from './run';
+import { parseArguments, runCli, UsageError } from './run';
 
 const USAGE = `Usage: npx tsx src/cli/glpi-sim.ts [options]
 
@@ -103,11 +103,7 @@ function rate(values: Values, name: keyof Values): number | undefined {
 }
 
 function parse(args: string[]): Values {
-  try {
-    return parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  return parseArguments({ args, options: OPTIONS, strict: true, allowPositionals: false }).values;
 }
 
 function faultsFrom(values: Values, seed: number): FaultConfig {

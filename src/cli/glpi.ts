@@ -2,7 +2,6 @@
  * `glpi ping` and `glpi find <serial>...`: check the GLPI settings and look serials up by hand,
  * with the same client (and the same matching) as the nightly check.
  */
-import { parseArgs } from 'node:util';
 import {
   GlpiAuthError,
   GlpiClient,
@@ -14,6 +13,7 @@ import {
   type GlpiLogger,
   type LookupStatus,
 } from '../glpi';
+import { EXIT, parseArguments } from './run';
 
 const USAGE = `Usage:
   glpi ping [--json]               log in, switch to all entities, show user, profile and GLPI version
@@ -25,9 +25,8 @@ Options:
 Settings come from the environment: GLPI_URL (apirest.php URL), GLPI_APP_TOKEN, GLPI_USER_TOKEN or
 GLPI_USERNAME + GLPI_PASSWORD, GLPI_VERIFY_TLS, GLPI_TIMEOUT_MS, GLPI_ITEMTYPES, GLPI_SERIAL_FIELD,
 GLPI_LABEL_SERIAL_FIELD, GLPI_MAX_CONCURRENCY, GLPI_MAX_REQUESTS_PER_SECOND.
-Exit codes: 0 ok, 1 a serial's lookup failed, 2 usage, configuration or credentials, 3 GLPI unavailable.`;
-
-export const EXIT = { ok: 0, serialError: 1, configuration: 2, unavailable: 3 } as const;
+Exit codes: 0 ok, 1 a serial's lookup failed, 2 bad arguments, 3 GLPI unavailable,
+4 configuration or credentials refused.`;
 
 export interface FindOutput {
   serial: string;
@@ -56,7 +55,7 @@ export async function main(
     args = parse(argv);
   } catch (error) {
     io.err(`glpi: ${(error as Error).message}\n${USAGE}`);
-    return EXIT.configuration;
+    return EXIT.usage;
   }
   const [command, ...serials] = args.positionals;
   if (args.values.help) {
@@ -65,11 +64,11 @@ export async function main(
   }
   if (command !== 'ping' && command !== 'find') {
     io.err(command ? `glpi: unknown command ${JSON.stringify(command)}\n${USAGE}` : USAGE);
-    return EXIT.configuration;
+    return EXIT.usage;
   }
   if (command === 'find' && serials.length === 0) {
     io.err(`glpi: find needs at least one serial\n${USAGE}`);
-    return EXIT.configuration;
+    return EXIT.usage;
   }
 
   let client: GlpiClient | undefined;
@@ -86,7 +85,7 @@ export async function main(
 }
 
 function parse(argv: string[]) {
-  return parseArgs({
+  return parseArguments({
     args: argv,
     allowPositionals: true,
     strict: true,
@@ -150,7 +149,7 @@ async function find(client: GlpiClient, rawSerials: string[], json: boolean, io:
   const results = [...outputs.values()];
   if (json) io.out(JSON.stringify(results, null, 2));
   else for (const result of results) io.out(describe(result));
-  return results.some((result) => result.status === 'error') ? EXIT.serialError : EXIT.ok;
+  return results.some((result) => result.status === 'error') ? EXIT.failed : EXIT.ok;
 }
 
 function describe(result: FindOutput): string {
@@ -178,10 +177,10 @@ function reportFailure(error: unknown, io: Io): number {
   }
   if (error instanceof GlpiUnavailableError) {
     io.err(`glpi: GLPI unavailable: ${error.message}`);
-    return EXIT.unavailable;
+    return EXIT.unreachable;
   }
   io.err(`glpi: ${error instanceof Error ? error.message : String(error)}`);
-  return EXIT.serialError;
+  return EXIT.failed;
 }
 
 function stderrLogger(io: Io): GlpiLogger {

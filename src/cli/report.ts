@@ -3,10 +3,8 @@
  * text, CSV, JSON or a self-contained HTML page.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
-import { createDb, type Db } from '../db/client';
-import { redactDatabaseUrl } from '../db/url';
+import type { Db } from '../db/client';
 import {
   FORMATS,
   GlpiLinkError,
@@ -21,7 +19,8 @@ import {
   writeReport,
   type ReportFormat,
 } from '../reports';
-import { CommandError, EXIT, runCli, UsageError } from './run';
+import { withDatabase } from './database';
+import { CommandError, EXIT, parseArguments, rejectExtraArguments, runCli, UsageError } from './run';
 
 const USAGE = `Usage: npm run report -- [options]
 
@@ -40,7 +39,7 @@ GLPI ids link to GLPI's form pages: GLPI_WEB_URL, or GLPI_URL without /apirest.p
 Times are shown in CHECK_TIMEZONE (default: this machine's time zone).
 
 Exit codes: 0 written, 1 no such run or the file cannot be written, 2 bad arguments,
-3 database unreachable.`;
+3 database unreachable, 4 a setting is wrong.`;
 
 interface Options {
   run?: string;
@@ -51,18 +50,12 @@ interface Options {
 const EXTENSION_FORMATS: Record<string, ReportFormat> = { csv: 'csv', json: 'json', html: 'html', htm: 'html' };
 
 function parse(args: string[]): Options {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: { run: { type: 'string' }, format: { type: 'string' }, output: { type: 'string' } },
-      allowPositionals: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const { values, positionals } = parseArguments({
+    args,
+    options: { run: { type: 'string' }, format: { type: 'string' }, output: { type: 'string' } },
+    allowPositionals: true,
+  });
+  rejectExtraArguments(positionals);
   if (values.run !== undefined && values.run.trim() === '') throw new UsageError('--run needs a run id or workflow id');
   if (values.output !== undefined && values.output.trim() === '') throw new UsageError('--output needs a file name');
   const extension = values.output?.split('.').pop()?.toLowerCase() ?? '';
@@ -87,54 +80,13 @@ function defaultItemtype(): string | undefined {
   return process.env.GLPI_ITEMTYPES?.split(',')[0]?.trim() || undefined;
 }
 
-/** The driver's own words ("Can't reach database server at …"), without Prisma's call-site frame. */
-function databaseReason(error: unknown, url: string): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const last = message.trim().split('\n').pop() ?? '';
-  let reason = /Message: `(.*)`$/.exec(last)?.[1] ?? last;
-  // Driver messages do not carry the password today; this keeps it so if one ever does.
-  const password = urlPassword(url);
-  if (password) reason = reason.split(password).join('***');
-  return reason;
-}
-
-function urlPassword(url: string): string {
-  try {
-    return decodeURIComponent(new URL(url).password);
-  } catch {
-    return '';
-  }
-}
-
-async function connect(url: string): Promise<Db> {
-  const db = createDb(url, { poolSize: 2 });
-  try {
-    await db.$queryRaw`SELECT 1`;
-    return db;
-  } catch (error) {
-    await db.$disconnect().catch(() => undefined);
-    throw new CommandError(
-      `cannot reach the database at ${redactDatabaseUrl(url)}: ${databaseReason(error, url)}. ` +
-        'Is PostgreSQL running? Is DATABASE_URL right?',
-      3,
-    );
-  }
-}
-
-/** Prisma's "table does not exist": a database that was created but never migrated. */
-function isMissingTable(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2021';
-}
-
 async function write(db: Db, options: Options, timeZone: string): Promise<number> {
   const { report, warning } = await loadReport(db, {
     reference: options.run,
     links: { glpiBase: glpiBaseOrNull(), defaultItemtype: defaultItemtype() },
     timeZone,
   }).catch((error: unknown) => {
-    if (error instanceof RunNotFoundError) throw new CommandError(error.message, EXIT.failure);
-    if (isMissingTable(error))
-      throw new CommandError(`the database has no check runs table yet: run npm run db:migrate`, EXIT.failure);
+    if (error instanceof RunNotFoundError) throw new CommandError(error.message, EXIT.failed);
     throw error;
   });
   if (warning) console.error(`note: ${warning}`);
@@ -146,7 +98,7 @@ async function write(db: Db, options: Options, timeZone: string): Promise<number
   } catch (error) {
     await sink.abort();
     if (error instanceof OutputClosedError) return EXIT.ok;
-    if (error instanceof OutputError) throw new CommandError(error.message, EXIT.failure);
+    if (error instanceof OutputError) throw new CommandError(error.message, EXIT.failed);
     throw error;
   }
   if (options.output) {
@@ -158,10 +110,5 @@ async function write(db: Db, options: Options, timeZone: string): Promise<number
 runCli(USAGE, async (args) => {
   const options = parse(args);
   const config = loadConfig();
-  const db = await connect(config.databaseUrl);
-  try {
-    return await write(db, options, config.schedule.timezone);
-  } finally {
-    await db.$disconnect();
-  }
+  return withDatabase(config.databaseUrl, (db) => write(db, options, config.schedule.timezone));
 });

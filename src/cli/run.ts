@@ -1,7 +1,34 @@
 /**
- * The shared frame of every command: --help, exit codes, and errors printed as one clear
- * line instead of a stack trace when they are expected (bad arguments, unreachable services).
+ * The shared frame of every command: --help, argument parsing, exit codes, and errors
+ * printed as one clear line instead of a stack trace when they are expected (bad
+ * arguments, unreachable services, wrong settings).
  */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError } from '../config';
+import { GlpiAuthError, GlpiConfigError, GlpiUnavailableError } from '../glpi/errors';
+
+/**
+ * One meaning per code, for every command (the README has the same table). Scripts and
+ * monitoring can tell "fix the arguments" from "fix the settings" from "try again later".
+ */
+export const EXIT = {
+  /** Done; a check that completed without errors; doctor found everything ok. */
+  ok: 0,
+  /** The command ran and the answer is bad: a check with errors or that failed, an unknown
+   * device or run, a failed lookup, a file that cannot be written; doctor: a warning. */
+  failed: 1,
+  /** Bad arguments: the message and the usage are printed. */
+  usage: 2,
+  /** Temporal, PostgreSQL or GLPI cannot be reached (or GLPI is unavailable): try again later. */
+  unreachable: 3,
+  /** A setting is missing or wrong, or GLPI refused the credentials: fix the configuration. */
+  configuration: 4,
+  /** doctor: at least one critical problem (map it to CRITICAL in a Nagios-style monitor). */
+  critical: 5,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
@@ -11,13 +38,26 @@ export class CommandError extends Error {
   override readonly name = 'CommandError';
   constructor(
     message: string,
-    readonly exitCode = 1,
+    readonly exitCode: ExitCode = EXIT.failed,
   ) {
     super(message);
   }
 }
 
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+/** node:util's parseArgs, with its errors (unknown option, missing value) as usage errors. */
+export function parseArguments<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Refuses positional arguments beyond the `expected` first ones. */
+export function rejectExtraArguments(positionals: readonly string[], expected = 0): void {
+  if (positionals.length > expected)
+    throw new UsageError(`unexpected argument ${JSON.stringify(positionals[expected])}`);
+}
 
 export function runCli(usage: string, main: (args: string[]) => Promise<number | void>): void {
   const args = process.argv.slice(2);
@@ -35,18 +75,22 @@ export function runCli(usage: string, main: (args: string[]) => Promise<number |
   );
 }
 
+/** The exit code of an error that reached the top of a command. */
+export function exitCodeOf(error: unknown): ExitCode {
+  if (error instanceof UsageError) return EXIT.usage;
+  if (error instanceof CommandError) return error.exitCode;
+  if (error instanceof ConfigError || error instanceof GlpiConfigError || error instanceof GlpiAuthError) {
+    return EXIT.configuration;
+  }
+  if (error instanceof GlpiUnavailableError) return EXIT.unreachable;
+  return EXIT.failed;
+}
+
 export function reportError(error: unknown, usage?: string): number {
-  if (error instanceof UsageError) {
-    console.error(`error: ${error.message}`);
-    if (usage) console.error(`\n${usage}`);
-    return EXIT.usage;
-  }
-  if (error instanceof CommandError) {
-    console.error(`error: ${error.message}`);
-    return error.exitCode;
-  }
   const message = error instanceof Error ? error.message : String(error);
   console.error(`error: ${message}`);
-  if (process.env.DEBUG && error instanceof Error && error.stack) console.error(error.stack);
-  return EXIT.failure;
+  if (error instanceof UsageError && usage) console.error(`\n${usage}`);
+  const expected = error instanceof UsageError || error instanceof CommandError;
+  if (!expected && process.env.DEBUG && error instanceof Error && error.stack) console.error(error.stack);
+  return exitCodeOf(error);
 }

@@ -2,10 +2,9 @@
  * npm run schedule -- ensure|describe|pause|unpause|trigger|delete
  */
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
-import { parseArgs } from 'node:util';
 import { loadConfig, type ServiceConfig } from '../config';
 import { daylightSavingWarning, describeSchedule, ensureSchedule, triggerSchedule } from '../schedule';
-import { CommandError, runCli, UsageError } from './run';
+import { CommandError, parseArguments, rejectExtraArguments, runCli, UsageError } from './run';
 import { withTemporal } from './temporal';
 
 const USAGE = `Usage: npm run schedule -- <command> [--json] [--note "why"]
@@ -23,20 +22,15 @@ const COMMANDS = ['ensure', 'describe', 'pause', 'unpause', 'trigger', 'delete']
 type Command = (typeof COMMANDS)[number];
 
 function parse(args: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: { json: { type: 'boolean', default: false }, note: { type: 'string' } },
-      allowPositionals: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const [command, ...extra] = parsed.positionals;
+  const parsed = parseArguments({
+    args,
+    options: { json: { type: 'boolean', default: false }, note: { type: 'string' } },
+    allowPositionals: true,
+  });
+  const [command] = parsed.positionals;
   if (!command) throw new UsageError('which command?');
   if (!COMMANDS.includes(command as Command)) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  rejectExtraArguments(parsed.positionals, 1);
   return { command: command as Command, json: parsed.values.json, note: parsed.values.note };
 }
 

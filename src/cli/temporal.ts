@@ -4,7 +4,7 @@
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../client';
 import type { ServiceConfig } from '../config';
-import { CommandError } from './run';
+import { CommandError, EXIT } from './run';
 
 export async function withTemporal<T>(config: ServiceConfig, fn: (client: Client) => Promise<T>): Promise<T> {
   let client: Client;
@@ -14,7 +14,7 @@ export async function withTemporal<T>(config: ServiceConfig, fn: (client: Client
     throw new CommandError(
       `cannot reach Temporal at ${config.temporal.address} (${(error as Error).message.split('\n')[0]}). ` +
         'Start it with `npm run dev`, or set TEMPORAL_ADDRESS.',
-      3,
+      EXIT.unreachable,
     );
   }
   try {
