@@ -9,7 +9,7 @@ import { ConfigError } from '../src/config';
 import { MAX_INT4, parseDeviceReference, parseInt4Id } from '../src/core/device-reference';
 import { FATAL_ERROR_TYPES, NON_RETRYABLE_ERROR_TYPES, NOT_WORTH_RETRYING_ERROR_TYPES } from '../src/core/error-kinds';
 import { RESULT_STATUSES, RUN_STATUSES, RUN_TRIGGERS } from '../src/core/results';
-import { InvalidSerialError } from '../src/core/serial';
+import { InvalidSerialError, normaliseSerial } from '../src/core/serial';
 import { UnknownDevicesError } from '../src/db/devices';
 import { ResultStatus, RunStatus, RunTrigger } from '../src/db/generated/enums';
 import { GlpiAuthError, GlpiConfigError, GlpiRequestError, GlpiUnavailableError } from '../src/glpi/errors';
@@ -68,6 +68,13 @@ describe('device references', () => {
   test('a serial is normalised once, the way the import stores it', () => {
     assert.deepEqual(parseDeviceReference(' cn-ès1 '), { text: ' cn-ès1 ', serial: 'CN-ES1', id: null });
     assert.equal(parseDeviceReference('   ').serial, null);
+  });
+
+  test('normalising a normalised serial changes nothing (the stored key is the lookup key)', () => {
+    for (const raw of [' cn-ès1 ', 'straße', 'ﬁ-１２', 'AB&CD', 'İstanbul', 'ǅ']) {
+      const once = normaliseSerial(raw);
+      assert.equal(normaliseSerial(once), once, raw);
+    }
   });
 
   test('int4 bounds', () => {

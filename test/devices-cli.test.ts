@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from '../src/db/client';
-import type { ImportReport } from '../src/devices/report';
+import type { ImportSummary } from '../src/devices/import-summary';
 import type { ListedDevice } from '../src/db/devices';
 import { runTs } from './support/processes';
 import { testDatabase } from './support/services';
@@ -30,13 +30,13 @@ function devices(url: string, ...args: string[]) {
   return runTs(CLI, args, { DATABASE_URL: url });
 }
 
-async function importJson(url: string, file: string, ...flags: string[]): Promise<ImportReport> {
+async function importJson(url: string, file: string, ...flags: string[]): Promise<ImportSummary> {
   const run = await devices(url, 'import', file, '--json', ...flags);
   assert.equal(run.code, 0, run.stderr + run.stdout);
-  return JSON.parse(run.stdout) as ImportReport;
+  return JSON.parse(run.stdout) as ImportSummary;
 }
 
-const counts = (report: ImportReport) => report.counts;
+const counts = (report: ImportSummary) => report.counts;
 const lines = (items: { line: number }[]) => items.map((item) => item.line);
 
 async function allDevices(db: Db) {

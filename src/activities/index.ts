@@ -16,7 +16,6 @@ import {
   type ResultRow,
 } from '../db/runs';
 import { resolveDevices } from '../db/devices';
-import { normaliseSerial } from '../core/serial';
 import type { RunOutcome, RunTrigger } from '../core/results';
 import type { BatchDescriptor, BatchSummary, RunPlan, RunReport } from '../workflows/types';
 import type { GlpiPort, SerialLookup } from './glpi-port';
@@ -117,7 +116,8 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
               const chunk = devices.slice(progress.done, progress.done + lookupChunkSize);
               const found = await session.lookupSerials(chunk.map((d) => d.serialNormalized));
               for (const device of chunk) {
-                progress.rows.push(toResultRow(device.id, found.get(normaliseSerial(device.serialNormalized))));
+                // serialNormalized is the lookup's key already: normalised once, at import.
+                progress.rows.push(toResultRow(device.id, found.get(device.serialNormalized)));
               }
               progress.done += chunk.length;
               heartbeat(progress);

@@ -3,13 +3,14 @@
  */
 import type { Db } from './client';
 import type { ResultStatus, RunOutcome, RunTrigger, Totals } from '../core/results';
+import type { GlpiItem } from '../glpi/types';
 import type { BatchDescriptor, ConflictSummary } from '../workflows/types';
 
 export interface ResultRow {
   deviceId: number;
   status: ResultStatus;
   glpiIds: number[];
-  glpiItems: unknown[];
+  glpiItems: GlpiItem[];
   statusName: string | null;
   errorMessage: string | null;
 }

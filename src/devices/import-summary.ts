@@ -6,7 +6,7 @@ import { delimiterName } from './csv';
 import type { FieldChange, ImportOptions, ImportPlan } from './import';
 import type { Inventory, SkippedRow } from './inventory';
 
-export interface ImportReport {
+export interface ImportSummary {
   file: string;
   dryRun: boolean;
   deactivateMissing: boolean;
@@ -28,13 +28,13 @@ export interface ImportReport {
   timings: { fileMs: number; databaseMs: number };
 }
 
-export function buildReport(
+export function summariseImport(
   file: string,
   inventory: Inventory,
   plan: ImportPlan,
   options: ImportOptions,
   timings: { fileMs: number; databaseMs: number },
-): ImportReport {
+): ImportSummary {
   return {
     file,
     dryRun: options.dryRun,
@@ -88,39 +88,39 @@ export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
-export function reportText(report: ImportReport): string {
-  const verb = report.dryRun
+export function importSummaryText(summary: ImportSummary): string {
+  const verb = summary.dryRun
     ? { create: 'would create', update: 'would update', deactivate: 'would deactivate' }
     : { create: 'created', update: 'updated', deactivate: 'deactivated' };
   const lines = [
-    `${report.file}: ${report.rows} row(s), encoding ${report.encoding}, delimiter ${JSON.stringify(report.delimiter)}, ` +
-      `columns ${report.columns.join(', ')}` +
-      (report.ignoredColumns.length > 0 ? ` (ignored: ${report.ignoredColumns.join(', ')})` : ''),
+    `${summary.file}: ${summary.rows} row(s), encoding ${summary.encoding}, delimiter ${JSON.stringify(summary.delimiter)}, ` +
+      `columns ${summary.columns.join(', ')}` +
+      (summary.ignoredColumns.length > 0 ? ` (ignored: ${summary.ignoredColumns.join(', ')})` : ''),
   ];
-  if (report.encodingNote) lines.push(`note: ${report.encodingNote}`);
-  section(lines, capitalise(verb.create), report.created, (c) => `line ${c.line}  ${c.serial}`);
+  if (summary.encodingNote) lines.push(`note: ${summary.encodingNote}`);
+  section(lines, capitalise(verb.create), summary.created, (c) => `line ${c.line}  ${c.serial}`);
   section(
     lines,
     capitalise(verb.update),
-    report.updated,
+    summary.updated,
     (u) =>
       `line ${u.line}  ${u.serial}  ` + u.changes.map((c) => `${c.field} ${show(c.from)} → ${show(c.to)}`).join(', '),
   );
   section(
     lines,
     'Skipped',
-    report.skipped,
+    summary.skipped,
     (s) => `line ${s.line}  ${s.serial || '(no serial)'}: ${s.reason}`,
     Infinity,
   );
-  section(lines, capitalise(verb.deactivate), report.deactivated, (d) => `device ${d.id}  ${d.serial}`);
-  const c = report.counts;
+  section(lines, capitalise(verb.deactivate), summary.deactivated, (d) => `device ${d.id}  ${d.serial}`);
+  const c = summary.counts;
   lines.push(
-    `${report.dryRun ? 'Dry run, nothing written: ' : ''}${verb.create} ${c.created}, ${verb.update} ${c.updated}, ` +
+    `${summary.dryRun ? 'Dry run, nothing written: ' : ''}${verb.create} ${c.created}, ${verb.update} ${c.updated}, ` +
       `unchanged ${c.unchanged}, skipped ${c.skipped}` +
-      (report.deactivateMissing ? `, ${verb.deactivate} ${c.deactivated}` : '') +
-      ` — ${seconds(report.durationMs)} (file ${seconds(report.timings.fileMs)}, ` +
-      `database ${seconds(report.timings.databaseMs)})`,
+      (summary.deactivateMissing ? `, ${verb.deactivate} ${c.deactivated}` : '') +
+      ` — ${seconds(summary.durationMs)} (file ${seconds(summary.timings.fileMs)}, ` +
+      `database ${seconds(summary.timings.databaseMs)})`,
   );
   return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 /**
  * Turns what GLPI (or whatever stands in front of it) answered into one of our error kinds.
- * See /work/shared/notes/glpi-api.md §2 (error table) and §7 (non-JSON failures).
+ * See docs/glpi-behaviour.md §1 (error answers) and §2 (answers that are not JSON).
  */
 import {
   GlpiAuthError,

@@ -2,7 +2,7 @@
  * Builds `search/:itemtype` query strings for many serials at once, and packs serials into
  * chunks that fit GLPI's limits.
  *
- * Matching rule (see /work/shared/notes/glpi-api.md §5): we search with `equals`, never `contains`.
+ * Matching rule (see docs/glpi-behaviour.md §3): we search with `equals`, never `contains`.
  * - `equals` on a string column is plain SQL `=`: case- and accent-insensitive and blind to
  *   trailing spaces (the utf8mb4_unicode_ci collation), with no wildcard, so `%` and `_` in a
  *   serial are literal. That is exactly normaliseSerial's notion of "the same serial".
