@@ -3,12 +3,10 @@
  * where it looked (password masked) and what to do, instead of Prisma's multi-line dumps.
  */
 import { createDb, type Db } from '../db/client';
+import { COMMAND_CONNECT_TIMEOUT_MS } from '../db/pg';
 import { Prisma } from '../db/generated/client';
 import { redactDatabaseUrl } from '../db/url';
 import { CommandError, EXIT } from './run';
-
-/** How long a command waits for PostgreSQL to accept a connection before it gives up. */
-export const CONNECT_TIMEOUT_MS = 10_000;
 
 /** The driver's own one-line reason, without Prisma's "Invalid `prisma.$queryRaw()` invocation" framing. */
 export function databaseErrorReason(error: unknown, url?: string): string {
@@ -40,10 +38,10 @@ export function isMissingTable(error: unknown): boolean {
 
 /**
  * Runs `fn` with a connected client. Exit code 3 when the database cannot be reached within
- * CONNECT_TIMEOUT_MS; a database without the tables is told to run the migrations.
+ * COMMAND_CONNECT_TIMEOUT_MS; a database without the tables is told to run the migrations.
  */
 export async function withDatabase<T>(url: string, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = createDb(url, { poolSize: 2, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+  const db = createDb(url, { poolSize: 2, connectTimeoutMs: COMMAND_CONNECT_TIMEOUT_MS });
   try {
     try {
       await db.$queryRaw`SELECT 1`;
