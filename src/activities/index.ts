@@ -8,14 +8,12 @@ import {
   closeRun,
   countResults,
   listConflicts,
-  loadBatchDevices,
-  planIdRanges,
   setRunTotal,
   upsertRun,
   writeResults,
   type ResultRow,
 } from '../db/runs';
-import { resolveDevices } from '../db/devices';
+import { loadBatchDevices, planIdRanges, resolveDevices } from '../db/devices';
 import type { RunOutcome, RunTrigger } from '../core/results';
 import type { BatchDescriptor, BatchSummary, RunPlan, RunReport } from '../workflows/types';
 import type { GlpiPort, SerialLookup } from './glpi-port';

@@ -8,11 +8,11 @@ import {
   GlpiConfigError,
   GlpiUnavailableError,
   loadGlpiConfig,
-  tryNormaliseSerial,
   type GlpiItem,
   type GlpiLogger,
   type LookupStatus,
 } from '../glpi';
+import { tryNormaliseSerial } from '../core/serial';
 import { EXIT, parseArguments } from './run';
 
 const USAGE = `Usage:

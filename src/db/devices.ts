@@ -1,12 +1,14 @@
 /**
- * The device queries: the one module that reads devices by reference, lists them with their
- * latest result, and inserts them in bulk (tests, benchmarks, the demo). The CSV import's
- * transactional SQL stays with its planning in src/devices/import.ts.
+ * The device queries: the one module that reads devices by reference, cuts the active ones
+ * into a run's batches and loads a batch, lists devices with their latest result, and inserts
+ * them in bulk (tests, benchmarks, the demo). The CSV import's transactional SQL stays with
+ * its planning in src/devices/import.ts.
  */
 import type { Db } from './client';
 import type { FatalErrorType } from '../core/error-kinds';
 import { parseDeviceReference, unknownDevicesMessage } from '../core/device-reference';
 import type { ResultStatus } from '../core/results';
+import type { BatchDescriptor } from '../workflows/types';
 import { normaliseSerial } from '../core/serial';
 
 /** References that match no device: the run cannot be what was asked for, so it fails at once. */
@@ -139,6 +141,39 @@ export async function recentResults(db: Db, deviceId: number, count = 10): Promi
     },
   });
   return results.map(({ run, ...result }) => ({ ...result, workflowId: run.workflowId }));
+}
+
+export interface BatchDevice {
+  id: number;
+  serial: string;
+  serialNormalized: string;
+  name: string | null;
+}
+
+/**
+ * Cuts the active devices into id ranges of `batchSize` devices each, in the database:
+ * the workflow receives a few numbers per batch, never the devices themselves.
+ */
+export async function planIdRanges(db: Db, batchSize: number): Promise<{ total: number; batches: BatchDescriptor[] }> {
+  const rows = await db.$queryRaw<{ from_id: number; to_id: number; size: bigint }[]>`
+    SELECT min(id) AS from_id, max(id) AS to_id, count(*) AS size
+    FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / ${batchSize} AS slice FROM devices WHERE active) AS numbered
+    GROUP BY slice ORDER BY slice`;
+  const batches = rows.map((row, index) => ({ index, fromId: Number(row.from_id), toId: Number(row.to_id) }));
+  const total = rows.reduce((sum, row) => sum + Number(row.size), 0);
+  return { total, batches };
+}
+
+/** The active devices of a batch, in id order. */
+export async function loadBatchDevices(db: Db, batch: BatchDescriptor): Promise<BatchDevice[]> {
+  const where = batch.deviceIds
+    ? { id: { in: batch.deviceIds } }
+    : { active: true, id: { gte: batch.fromId ?? 0, lte: batch.toId ?? 0 } };
+  return db.device.findMany({
+    where,
+    select: { id: true, serial: true, serialNormalized: true, name: true },
+    orderBy: { id: 'asc' },
+  });
 }
 
 export interface NewDevice {

@@ -1,5 +1,6 @@
 /**
- * Check runs and their results: the queries the activities, the CLI and the reports share.
+ * Check runs and their results: the queries the activities, the CLI and the reports share
+ * (the devices a run walks are read in devices.ts).
  */
 import type { Db } from './client';
 import type { ResultStatus, RunOutcome, RunTrigger, Totals } from '../core/results';
@@ -15,13 +16,6 @@ export interface ResultRow {
   errorMessage: string | null;
 }
 
-export interface BatchDevice {
-  id: number;
-  serial: string;
-  serialNormalized: string;
-  name: string | null;
-}
-
 /** Creates the run row, or returns the existing one when a retried plan comes back. */
 export async function upsertRun(db: Db, workflowId: string, runId: string, trigger: RunTrigger) {
   return db.checkRun.upsert({
@@ -31,34 +25,8 @@ export async function upsertRun(db: Db, workflowId: string, runId: string, trigg
   });
 }
 
-/**
- * Cuts the active devices into id ranges of `batchSize` devices each, in the database:
- * the workflow receives a few numbers per batch, never the devices themselves.
- */
-export async function planIdRanges(db: Db, batchSize: number): Promise<{ total: number; batches: BatchDescriptor[] }> {
-  const rows = await db.$queryRaw<{ from_id: number; to_id: number; size: bigint }[]>`
-    SELECT min(id) AS from_id, max(id) AS to_id, count(*) AS size
-    FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / ${batchSize} AS slice FROM devices WHERE active) AS numbered
-    GROUP BY slice ORDER BY slice`;
-  const batches = rows.map((row, index) => ({ index, fromId: Number(row.from_id), toId: Number(row.to_id) }));
-  const total = rows.reduce((sum, row) => sum + Number(row.size), 0);
-  return { total, batches };
-}
-
 export async function setRunTotal(db: Db, checkRunId: number, total: number): Promise<void> {
   await db.checkRun.update({ where: { id: checkRunId }, data: { total } });
-}
-
-/** The active devices of a batch, in id order. */
-export async function loadBatchDevices(db: Db, batch: BatchDescriptor): Promise<BatchDevice[]> {
-  const where = batch.deviceIds
-    ? { id: { in: batch.deviceIds } }
-    : { active: true, id: { gte: batch.fromId ?? 0, lte: batch.toId ?? 0 } };
-  return db.device.findMany({
-    where,
-    select: { id: true, serial: true, serialNormalized: true, name: true },
-    orderBy: { id: 'asc' },
-  });
 }
 
 /**

@@ -17,6 +17,7 @@ export {
 } from './errors';
 export { redactSecrets, Secret } from './redact';
 export { decodeGlpiText, encodeGlpi10StoredForm } from './search-query';
-export { InvalidSerialError, normaliseSerial, tryNormaliseSerial } from '../core/serial';
+// The lookup throws it for a serial it cannot search for; the rule itself lives in src/core.
+export { InvalidSerialError } from '../core/serial';
 export { GlpiSession } from './session';
 export type { GlpiItem, GlpiLogger, GlpiPingResult, LookupOptions, LookupStatus, SerialLookup } from './types';
