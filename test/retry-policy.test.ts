@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { activityInfo } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { readSetting } from '../src/config';
 import { insertDevices } from '../src/db/devices';
 import { createWorker } from '../src/worker';
 import { checkAllDevices } from '../src/workflows';
@@ -20,7 +21,7 @@ describe('retry policy (time skipping)', () => {
   let env: TestWorkflowEnvironment;
 
   before(async () => {
-    const path = process.env.TEMPORAL_TEST_SERVER_PATH;
+    const path = readSetting('TEMPORAL_TEST_SERVER_PATH');
     assert.ok(path, 'TEMPORAL_TEST_SERVER_PATH is set by npm test');
     env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
   });

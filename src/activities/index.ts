@@ -29,7 +29,8 @@ export interface PlanRunInput {
   workflowId: string;
   runId: string;
   trigger: RunTrigger;
-  batchSize?: number;
+  /** Always given by the workflow, which owns the default (src/config/schema.ts). */
+  batchSize: number;
   devices?: string[];
 }
 
@@ -79,7 +80,7 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
     async planRun(input: PlanRunInput): Promise<RunPlan> {
       const { user } = await glpi.ping();
       const run = await upsertRun(db, input.workflowId, input.runId, input.trigger);
-      const batchSize = input.batchSize ?? 500;
+      const { batchSize } = input;
       let planned: { total: number; batches: BatchDescriptor[] };
       if (input.devices) {
         const ids = await resolveDevices(db, input.devices);

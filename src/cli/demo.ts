@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { devicesCsv } from '../dev/glpi-simulator';
 import { startLocalStack } from '../dev/stack';
 import { PROJECT_ROOT } from '../dev/temporal-binaries';
+import { readSetting } from '../config';
 import { installRuntimeLogger } from '../logging';
 import { startConfiguredWorker } from '../worker';
 import { CommandError, parseArguments, runCli, UsageError } from './run';
@@ -26,13 +27,15 @@ Starts everything locally and runs one full check live:
 Then keeps running (UI, worker, simulator) until Ctrl-C; --once exits after the report.`;
 
 const DEMO_DIR = join(PROJECT_ROOT, '.temporal');
+/** The demo's own database, unless DATABASE_URL is set. */
+const DEMO_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/glpi_device_check_demo';
 
 function say(line: string): void {
   console.log(`\x1b[1m[demo]\x1b[0m ${line}`);
 }
 
 /** Runs one of the project's commands in a child process, showing it as typed. */
-function runCommand(script: string, args: string[]): Promise<number> {
+function runCommand(script: string, args: string[], env: Record<string, string>): Promise<number> {
   say(`$ npm run ${script}${args.length ? ` -- ${args.join(' ')}` : ''}`);
   const child = spawn(
     join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'),
@@ -40,7 +43,7 @@ function runCommand(script: string, args: string[]): Promise<number> {
     {
       cwd: PROJECT_ROOT,
       stdio: 'inherit',
-      env: process.env,
+      env,
     },
   );
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
@@ -54,21 +57,24 @@ function parse(args: string[]) {
   if (!/^\d+$/.test(values.devices) || Number(values.devices) < 1)
     throw new UsageError('--devices must be a positive number');
   // `npm run demo --once` (without --) reaches us as npm's own config variable.
-  return { once: values.once || process.env.npm_config_once === 'true', devices: Number(values.devices) };
+  return { once: values.once || readSetting('npm_config_once'), devices: Number(values.devices) };
 }
 
 runCli(USAGE, async (args) => {
   const opts = parse(args);
   mkdirSync(DEMO_DIR, { recursive: true });
-  process.env.DATABASE_URL ??= 'postgresql://postgres@127.0.0.1:5432/glpi_device_check_demo';
   const workerLog = join(DEMO_DIR, 'demo-worker.log');
   // The worker's log lines would tear the progress bar apart: they go to a file.
   const logFile = createWriteStream(workerLog, { flags: 'a' });
   installRuntimeLogger('INFO', (line) => logFile.write(`${line}\n`));
 
-  const stack = await startLocalStack({ sampleDevices: opts.devices, log: say });
+  const stack = await startLocalStack({
+    sampleDevices: opts.devices,
+    log: say,
+    defaults: { DATABASE_URL: DEMO_DATABASE_URL },
+  });
   try {
-    const { config } = stack;
+    const { config, childEnv } = stack;
     if (stack.inventory) {
       const csv = join(DEMO_DIR, 'demo-devices.csv');
       writeFileSync(csv, devicesCsv(stack.inventory.devices));
@@ -77,17 +83,17 @@ runCli(USAGE, async (args) => {
         `Sample inventory: ${stack.inventory.devices.length} printers — expect ${c.found} found, ` +
           `${c.conflict} conflicts, ${c.not_found} not found`,
       );
-      if ((await runCommand('devices', ['import', relative(PROJECT_ROOT, csv)])) !== 0) {
+      if ((await runCommand('devices', ['import', relative(PROJECT_ROOT, csv)], childEnv)) !== 0) {
         throw new CommandError('the device import failed');
       }
     }
-    const { worker, done } = await startConfiguredWorker(config);
+    const { worker, done } = await startConfiguredWorker(config, stack.glpi);
     say(`Worker running (its log: ${relative(PROJECT_ROOT, workerLog)})`);
     say(`Temporal UI: ${config.temporal.uiUrl}/namespaces/default/workflows`);
 
-    const checkCode = await runCommand('start-check', ['--sync']);
+    const checkCode = await runCommand('start-check', ['--sync'], childEnv);
     const html = join(DEMO_DIR, 'demo-report.html');
-    await runCommand('report', ['--format', 'html', '--output', relative(PROJECT_ROOT, html)]);
+    await runCommand('report', ['--format', 'html', '--output', relative(PROJECT_ROOT, html)], childEnv);
     say(`Open the report in a browser: ${html}`);
     say(`See the run in the Temporal UI: ${config.temporal.uiUrl}/namespaces/default/workflows`);
 

@@ -17,7 +17,7 @@ Starts what the worker needs and the worker itself; Ctrl-C stops everything it s
 runCli(USAGE, async () => {
   const stack = await startLocalStack({ sampleDevices: 200, log: (line) => console.log(`[dev] ${line}`) });
   try {
-    const { done } = await startConfiguredWorker(stack.config);
+    const { done } = await startConfiguredWorker(stack.config, stack.glpi);
     console.log(`[dev] Temporal UI: ${stack.config.temporal.uiUrl}`);
     console.log(
       '[dev] Start a check in another terminal: npm run start-check -- --sync   (Ctrl-C here stops everything)',

@@ -12,6 +12,7 @@ import {
   type GlpiLogger,
   type LookupStatus,
 } from '../glpi';
+import { environment, type Env } from '../config';
 import { tryNormaliseSerial } from '../core/serial';
 import { EXIT, parseArguments } from './run';
 
@@ -47,7 +48,7 @@ const processIo: Io = {
 
 export async function main(
   argv: string[] = process.argv.slice(2),
-  env: NodeJS.ProcessEnv = process.env,
+  env: Env = environment(),
   io: Io = processIo,
 ): Promise<number> {
   let args: ReturnType<typeof parse>;

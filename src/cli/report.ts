@@ -3,7 +3,7 @@
  * text, CSV, JSON or a self-contained HTML page.
  */
 import { resolve } from 'node:path';
-import { loadConfig } from '../config';
+import { loadConfig, readSetting } from '../config';
 import type { Db } from '../db/client';
 import {
   FORMATS,
@@ -77,7 +77,7 @@ function glpiBaseOrNull(): string | null {
 }
 
 function defaultItemtype(): string | undefined {
-  return process.env.GLPI_ITEMTYPES?.split(',')[0]?.trim() || undefined;
+  return readSetting('GLPI_ITEMTYPES').split(',')[0];
 }
 
 async function write(db: Db, options: Options, timeZone: string): Promise<number> {

@@ -4,7 +4,7 @@
  * arguments, unreachable services, wrong settings).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError } from '../config';
+import { ConfigError, readSetting } from '../config';
 import { GlpiAuthError, GlpiConfigError, GlpiUnavailableError } from '../glpi/errors';
 
 /**
@@ -86,11 +86,16 @@ export function exitCodeOf(error: unknown): ExitCode {
   return EXIT.failed;
 }
 
+/** DEBUG set to anything prints the stack of an unexpected error. */
+function debugStacks(): boolean {
+  return readSetting('DEBUG') !== undefined;
+}
+
 export function reportError(error: unknown, usage?: string): number {
   const message = error instanceof Error ? error.message : String(error);
   console.error(`error: ${message}`);
   if (error instanceof UsageError && usage) console.error(`\n${usage}`);
   const expected = error instanceof UsageError || error instanceof CommandError;
-  if (!expected && process.env.DEBUG && error instanceof Error && error.stack) console.error(error.stack);
+  if (!expected && debugStacks() && error instanceof Error && error.stack) console.error(error.stack);
   return exitCodeOf(error);
 }

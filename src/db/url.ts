@@ -1,8 +1,8 @@
-/** The local PostgreSQL of every machine here (trust auth) is the default. */
-export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/glpi_device_check';
+import { environment, readSetting, type Env } from '../config';
 
-export function databaseUrl(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
+/** DATABASE_URL, or the local PostgreSQL of every machine here (trust auth). */
+export function databaseUrl(env: Env = environment()): string {
+  return readSetting('DATABASE_URL', env);
 }
 
 /** The URL with its password masked, for logs and error messages. */

@@ -2,8 +2,12 @@
  * The embedded local stack behind `npm run dev` and `npm run demo`: a persistent Temporal
  * dev server unless TEMPORAL_ADDRESS names one, the local PostgreSQL migrated, and the
  * GLPI simulator with sample printers unless GLPI_URL names a real GLPI.
+ *
+ * What it starts is handed on as configuration objects (`config`, `glpi`), and as `childEnv`
+ * for the commands a caller spawns; the process environment is never rewritten.
  */
-import { loadConfig, type ServiceConfig } from '../config';
+import { environment, isSet, loadConfig, readSetting, type Env, type ServiceConfig } from '../config';
+import { loadGlpiConfig, type GlpiConfig } from '../glpi';
 import { applyMigrations, ensureDatabase } from '../db/migrate';
 import { redactDatabaseUrl } from '../db/url';
 import {
@@ -20,6 +24,9 @@ export const DEMO_USER_TOKEN = 'demo-user-token';
 
 export interface LocalStack {
   config: ServiceConfig;
+  glpi: GlpiConfig;
+  /** The environment for a command run against this stack (`npm run start-check` & co.). */
+  childEnv: Record<string, string>;
   devServer?: DevServer;
   simulator?: RunningSimulator;
   /** The simulator's printers and the matching inventory, when the simulator runs. */
@@ -31,6 +38,10 @@ export interface StackOptions {
   /** Printers in the simulator when no GLPI is configured. */
   sampleDevices: number;
   log: (line: string) => void;
+  /** Where the settings come from; the environment by default. */
+  env?: Env;
+  /** Defaults of this stack that differ from the service's (the demo's own database). */
+  defaults?: Partial<Record<'DATABASE_URL', string>>;
 }
 
 export async function startLocalStack(options: StackOptions): Promise<LocalStack> {
@@ -39,41 +50,50 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
   const stop = async () => {
     for (const stopOne of stoppers.reverse()) await stopOne().catch(() => undefined);
   };
+  const env = { ...options.defaults, ...(options.env ?? environment()) };
   try {
+    // Read everything first: a configuration error must not leave a server behind.
+    const config = loadConfig(env);
+    const childEnv: Record<string, string> = { DATABASE_URL: config.databaseUrl };
+    const simulatorPort = readSetting('GLPI_SIM_PORT', env);
+
     let devServer: DevServer | undefined;
-    if (!process.env.TEMPORAL_ADDRESS) {
+    if (!isSet('TEMPORAL_ADDRESS', env)) {
       log('Starting the Temporal dev server (state in .temporal/dev.db)…');
       devServer = await startDevServer({ log });
       stoppers.push(() => devServer!.stop());
-      process.env.TEMPORAL_ADDRESS = devServer.address;
-      process.env.TEMPORAL_UI_URL ??= devServer.uiUrl;
+      config.temporal.address = devServer.address;
+      if (!isSet('TEMPORAL_UI_URL', env)) config.temporal.uiUrl = devServer.uiUrl;
+      Object.assign(childEnv, { TEMPORAL_ADDRESS: config.temporal.address, TEMPORAL_UI_URL: config.temporal.uiUrl });
     }
 
     let simulator: RunningSimulator | undefined;
     let inventory: GeneratedInventory | undefined;
-    if (!process.env.GLPI_URL) {
+    let glpi: GlpiConfig;
+    if (!isSet('GLPI_URL', env)) {
       inventory = generateInventory({ devices: options.sampleDevices, seed: 42, awkwardSerials: true });
-      simulator = await startGlpiSimulator({
-        port: Number(process.env.GLPI_SIM_PORT ?? 8990),
-        items: inventory.items,
-        userToken: DEMO_USER_TOKEN,
-      });
+      simulator = await startGlpiSimulator({ port: simulatorPort, items: inventory.items, userToken: DEMO_USER_TOKEN });
       stoppers.push(() => simulator!.stop());
-      process.env.GLPI_URL = simulator.url;
-      process.env.GLPI_USER_TOKEN = DEMO_USER_TOKEN;
+      glpi = loadGlpiConfig(env, { url: simulator.url, userToken: DEMO_USER_TOKEN });
+      Object.assign(childEnv, { GLPI_URL: simulator.url, GLPI_USER_TOKEN: DEMO_USER_TOKEN });
       log(`No GLPI_URL configured: GLPI simulator with ${inventory.items.length} printer cards at ${simulator.url}`);
+    } else {
+      glpi = loadGlpiConfig(env);
     }
 
-    const config = loadConfig();
     await ensurePostgres(config.databaseUrl, log);
     await ensureDatabase(config.databaseUrl);
     const applied = await applyMigrations(config.databaseUrl);
     log(
       `Database ${redactDatabaseUrl(config.databaseUrl)} ${applied.length ? `migrated (${applied.join(', ')})` : 'up to date'}`,
     );
-    return { config, devServer, simulator, inventory, stop };
+    return { config, glpi, childEnv: { ...definedOnly(env), ...childEnv }, devServer, simulator, inventory, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+function definedOnly(env: Env): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }

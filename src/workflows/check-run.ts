@@ -17,6 +17,7 @@ import {
   defineQuery,
   setCurrentDetails,
 } from '@temporalio/workflow';
+import { CHECK_DEFAULTS } from '../config/schema';
 import type { CheckActivities } from '../activities';
 import { isFatalErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/error-kinds';
 import { addTotals, EMPTY_TOTALS } from '../core/results';
@@ -33,13 +34,8 @@ import {
 
 export const progressQuery = defineQuery<Progress>('progress');
 
-export const DEFAULTS = {
-  batchSize: 500,
-  batchConcurrency: 8,
-  retryInitialSeconds: 300,
-  historyEventLimit: 4000,
-  heartbeatTimeoutSeconds: 60,
-} satisfies Required<CheckOptions>;
+/** The schema's defaults (src/config/schema.ts), for input that leaves an option out. */
+export const DEFAULTS = CHECK_DEFAULTS satisfies Required<CheckOptions>;
 
 const RECENT_CONFLICTS = 10;
 
@@ -118,7 +114,8 @@ function isFatal(error: unknown): boolean {
 export interface RunCheckArgs {
   options: CheckOptions;
   resume?: RunState;
-  plan: (acts: ReturnType<typeof activitiesFor>) => Promise<RunPlan>;
+  /** Gets the options with their defaults applied, so the activity never picks a default of its own. */
+  plan: (acts: ReturnType<typeof activitiesFor>, options: Required<CheckOptions>) => Promise<RunPlan>;
   continueWith: (state: RunState) => Promise<never>;
 }
 
@@ -135,7 +132,7 @@ export async function runCheck({ options: given, resume, plan, continueWith }: R
   if (!state) {
     let planned: RunPlan;
     try {
-      planned = await plan(acts);
+      planned = await plan(acts, options);
     } catch (error) {
       if (isCancellation(error)) throw error;
       const reason = reasonOf(error);

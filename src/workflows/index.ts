@@ -11,9 +11,9 @@ import type { CheckAllDevicesInput, CheckDevicesInput, RunReport } from './types
 export { progressQuery } from './check-run';
 
 /** Plans this execution chain's run: the chain's first run id names it in the database. */
-function planFor(trigger: RunTrigger, batchSize?: number, devices?: string[]): RunCheckArgs['plan'] {
+function planFor(trigger: RunTrigger, devices?: string[]): RunCheckArgs['plan'] {
   const { workflowId, firstExecutionRunId } = workflowInfo();
-  return (acts) => acts.planRun({ workflowId, runId: firstExecutionRunId, trigger, batchSize, devices });
+  return (acts, { batchSize }) => acts.planRun({ workflowId, runId: firstExecutionRunId, trigger, batchSize, devices });
 }
 
 /** The nightly job: every active device of the inventory. */
@@ -22,7 +22,7 @@ export async function checkAllDevices(input: CheckAllDevicesInput = {}): Promise
   return runCheck({
     options,
     resume,
-    plan: planFor(trigger, options.batchSize),
+    plan: planFor(trigger),
     continueWith: (state) => continueAsNew<typeof checkAllDevices>({ ...input, resume: state }),
   });
 }
@@ -33,7 +33,7 @@ export async function checkDevices(input: CheckDevicesInput): Promise<RunReport>
   return runCheck({
     options,
     resume,
-    plan: planFor('devices', options.batchSize, devices),
+    plan: planFor('devices', devices),
     continueWith: (state) => continueAsNew<typeof checkDevices>({ ...input, resume: state }),
   });
 }

@@ -11,10 +11,11 @@ import { createDb, type Db } from '../../src/db/client';
 import { withPg } from '../../src/db/pg';
 import { bundleWorkflows, createWorker } from '../../src/worker';
 import { installRuntimeLogger } from '../../src/logging';
+import { isSet, readSetting } from '../../src/config';
 import type { GlpiPort } from '../../src/activities/glpi-port';
 
 // Workers in tests log warnings and errors only (set LOG_LEVEL=INFO to see the run logs).
-installRuntimeLogger((process.env.LOG_LEVEL?.toUpperCase() as 'INFO' | undefined) ?? 'WARN');
+installRuntimeLogger(isSet('LOG_LEVEL') ? readSetting('LOG_LEVEL') : 'WARN');
 
 function required(name: string): string {
   const value = process.env[name];

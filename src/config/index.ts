@@ -1,0 +1,114 @@
+/**
+ * The service's configuration: the settings of src/config/schema.ts read from the environment
+ * (src/config/environment.ts) and validated once, with an error that names the variable.
+ * GLPI's settings are read here too (loadGlpiSettings) and shaped for the client by
+ * src/glpi/config.ts.
+ */
+import { environment, type Env } from './environment';
+import { parseSetting } from './parse';
+import type { SettingName, SettingValue } from './schema';
+
+export { ConfigError, checkNumber, invalidSetting } from './parse';
+export { CHECK_DEFAULTS, ITEMTYPE, SETTINGS, defaultOf, type SettingName } from './schema';
+export { ENV_FILE, environment, readEnvFile, type Env } from './environment';
+
+export interface ServiceConfig {
+  /** The Temporal connection and where the service lives on it. */
+  temporal: TemporalConnection & { taskQueue: string; uiUrl: string };
+  databaseUrl: string;
+  check: {
+    /** Devices per batch activity: one transaction and a handful of GLPI requests each. */
+    batchSize: number;
+    /** Batches in flight at once within one run. */
+    batchConcurrency: number;
+    /** The retry ladder's first wait; the next ones are ×4 (300 → 1200 → 4800 s). */
+    retryInitialSeconds: number;
+    /** Continue-as-new after this many history events (Temporal suggests at 4096). */
+    historyEventLimit: number;
+    /** How soon a batch whose worker died is noticed and retried. */
+    heartbeatTimeoutSeconds: number;
+  };
+  worker: { maxConcurrentActivities: number; shutdownGraceSeconds: number; ensureSchedule: boolean };
+  schedule: { id: string; time: string; timezone: string; catchupWindowSeconds: number };
+  logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+/**
+ * Kept apart from the rest on purpose: the production issue moves the connection to
+ * @temporalio/envconfig (profiles, TLS, API keys), which replaces this function alone.
+ */
+export interface TemporalConnection {
+  address: string;
+  namespace: string;
+}
+
+/** One setting from the environment (or `env`), validated; `undefined` only for a setting without default. */
+export function readSetting<N extends SettingName>(name: N, env: Env = environment()): SettingValue<N> {
+  return parseSetting(name, env[name]);
+}
+
+/** Whether the environment gives the setting a value (the local stack starts what is not configured). */
+export function isSet(name: SettingName, env: Env = environment()): boolean {
+  return (env[name] ?? '').trim() !== '';
+}
+
+export function hostTimezone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+export function loadTemporalConnection(env: Env = environment()): TemporalConnection {
+  return { address: readSetting('TEMPORAL_ADDRESS', env), namespace: readSetting('TEMPORAL_NAMESPACE', env) };
+}
+
+/** The service configuration (everything but GLPI, which only some commands need). */
+export function loadConfig(env: Env = environment()): ServiceConfig {
+  const read = <N extends SettingName>(name: N) => readSetting(name, env);
+  return {
+    temporal: { ...loadTemporalConnection(env), taskQueue: read('TASK_QUEUE'), uiUrl: read('TEMPORAL_UI_URL') },
+    databaseUrl: read('DATABASE_URL'),
+    check: {
+      batchSize: read('CHECK_BATCH_SIZE'),
+      batchConcurrency: read('CHECK_BATCH_CONCURRENCY'),
+      retryInitialSeconds: read('CHECK_RETRY_INITIAL_SECONDS'),
+      historyEventLimit: read('CHECK_HISTORY_EVENT_LIMIT'),
+      heartbeatTimeoutSeconds: read('CHECK_HEARTBEAT_TIMEOUT_SECONDS'),
+    },
+    worker: {
+      maxConcurrentActivities: read('WORKER_MAX_CONCURRENT_ACTIVITIES'),
+      shutdownGraceSeconds: read('WORKER_SHUTDOWN_GRACE_SECONDS'),
+      ensureSchedule: read('WORKER_ENSURE_SCHEDULE'),
+    },
+    schedule: {
+      id: read('SCHEDULE_ID'),
+      time: read('CHECK_TIME'),
+      timezone: read('CHECK_TIMEZONE') ?? hostTimezone(),
+      catchupWindowSeconds: read('CHECK_CATCHUP_WINDOW_SECONDS'),
+    },
+    logLevel: read('LOG_LEVEL'),
+  };
+}
+
+/** The GLPI settings as read from the environment; src/glpi/config.ts checks how they combine. */
+export function loadGlpiSettings(env: Env = environment()) {
+  const read = <N extends SettingName>(name: N) => readSetting(name, env);
+  return {
+    url: read('GLPI_URL'),
+    appToken: read('GLPI_APP_TOKEN'),
+    userToken: read('GLPI_USER_TOKEN'),
+    username: read('GLPI_USERNAME'),
+    password: read('GLPI_PASSWORD'),
+    verifyTls: read('GLPI_VERIFY_TLS'),
+    timeoutMs: read('GLPI_TIMEOUT_MS'),
+    itemtypes: read('GLPI_ITEMTYPES').split(','),
+    serialField: read('GLPI_SERIAL_FIELD'),
+    labelSerialField: read('GLPI_LABEL_SERIAL_FIELD') ?? null,
+    maxConcurrency: read('GLPI_MAX_CONCURRENCY'),
+    maxRequestsPerSecond: read('GLPI_MAX_REQUESTS_PER_SECOND'),
+    pageSize: read('GLPI_PAGE_SIZE'),
+    maxUrlBytes: read('GLPI_MAX_URL_BYTES'),
+    maxInputVars: read('GLPI_MAX_INPUT_VARS'),
+    retryAttempts: read('GLPI_RETRY_ATTEMPTS'),
+    retryBaseDelayMs: read('GLPI_RETRY_BASE_DELAY_MS'),
+    retryBudgetMs: read('GLPI_RETRY_BUDGET_MS'),
+  };
+}

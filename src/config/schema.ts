@@ -1,0 +1,505 @@
+/**
+ * Every setting the service reads from the environment: name, type, default, allowed range,
+ * whether it is a secret, and what it does. The README's configuration table is generated from
+ * this table (`npm run docs:config`) and test/config-docs.test.ts fails when they disagree.
+ *
+ * A hand-written declarative table rather than a schema library such as zod: what we need from
+ * a schema is the documentation (range, default and description as text for the README), an
+ * error that never shows a secret's value, and an import the workflow bundle can take (the
+ * workflow reads its defaults from here) — a plain table gives all three with no dependency,
+ * and the parser for it (src/config/parse.ts) is fifty lines.
+ *
+ * This module is pure (no Node built-ins, no I/O): the workflow code imports it.
+ */
+
+/** The README table's sections, in order. `temporal` is the connection, kept apart for @temporalio/envconfig. */
+export const SECTIONS = {
+  database: 'Database',
+  temporal: 'Temporal connection',
+  service: 'Task queue and links',
+  glpi: 'GLPI',
+  check: 'Check runs (read by the command that starts a run, sent as workflow input)',
+  schedule: 'Schedule',
+  worker: 'Worker',
+  logging: 'Logging and errors',
+  dev: 'Local stack and tools (`npm run dev`, `npm run demo`, `npm run setup`)',
+} as const;
+export type Section = keyof typeof SECTIONS;
+
+interface Base {
+  section: Section;
+  description: string;
+  /** Never shown in errors or logs; an error says "is invalid" and what is allowed. */
+  secret?: boolean;
+  /** The default as the README shows it when it is not a plain value (e.g. "host zone"). */
+  defaultText?: string;
+}
+
+export interface IntegerSetting extends Base {
+  kind: 'integer';
+  min: number;
+  max: number;
+  unit?: string;
+  /** Absent = unset means "none". */
+  default?: number;
+}
+
+export interface DecimalSetting extends Base {
+  kind: 'decimal';
+  /** 0 is allowed besides [min, max] and means "off" (e.g. no rate limit). */
+  zeroMeans?: string;
+  min: number;
+  max: number;
+  default: number;
+}
+
+export interface BooleanSetting extends Base {
+  kind: 'boolean';
+  default: boolean;
+}
+
+export interface ChoiceSetting extends Base {
+  kind: 'choice';
+  choices: readonly string[];
+  default: string;
+}
+
+export interface TextSetting extends Base {
+  kind: 'text';
+  default?: string;
+  /** What a valid value looks like, for errors and the README. */
+  format?: string;
+  /** Returns the normalised value, or undefined when the value is not valid. */
+  check?: (value: string) => string | undefined;
+  /** Keep the value exactly as given (a password may legitimately be spaces). */
+  raw?: boolean;
+}
+
+export type Setting = IntegerSetting | DecimalSetting | BooleanSetting | ChoiceSetting | TextSetting;
+
+/** Node's timers overflow above 2^31-1 ms (about 24.8 days) and then fire after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function hhmm(value: string): string | undefined {
+  const match = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(value);
+  return match ? `${match[1].padStart(2, '0')}:${match[2]}` : undefined;
+}
+
+function timeZone(value: string): string | undefined {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return value;
+  } catch {
+    return undefined;
+  }
+}
+
+function httpUrl(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** GLPI class names, plugin ones included (PluginFooBar, GlpiPlugin\Foo\Bar). */
+export const ITEMTYPE = /^[A-Za-z_][A-Za-z0-9_\\]*$/;
+
+function itemtypeList(value: string): string | undefined {
+  const list = value.split(',').map((t) => t.trim());
+  return list.every((t) => ITEMTYPE.test(t)) ? list.join(',') : undefined;
+}
+
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+
+export const SETTINGS = {
+  DATABASE_URL: {
+    section: 'database',
+    kind: 'text',
+    secret: true, // may carry the database password
+    default: 'postgresql://postgres@127.0.0.1:5432/glpi_device_check',
+    format: 'a postgresql:// URL',
+    description: 'PostgreSQL (`npm run demo` defaults to the database `glpi_device_check_demo`)',
+  },
+
+  TEMPORAL_ADDRESS: {
+    section: 'temporal',
+    kind: 'text',
+    default: '127.0.0.1:7233',
+    format: 'host:port',
+    check: (v) => (/^[^\s/]+:\d{1,5}$/.test(v) ? v : undefined),
+    description: 'Temporal frontend (`npm run dev`/`demo` start one when unset)',
+  },
+  TEMPORAL_NAMESPACE: { section: 'temporal', kind: 'text', default: 'default', description: 'Temporal namespace' },
+
+  TASK_QUEUE: {
+    section: 'service',
+    kind: 'text',
+    default: 'glpi-device-check',
+    description: 'the workers’ task queue',
+  },
+  TEMPORAL_UI_URL: {
+    section: 'service',
+    kind: 'text',
+    default: 'http://localhost:8233',
+    format: 'an http(s) URL',
+    check: (v) => httpUrl(v)?.replace(/\/+$/, ''),
+    description: 'for the links the commands print',
+  },
+
+  GLPI_URL: {
+    section: 'glpi',
+    kind: 'text',
+    defaultText: '— (required by the worker and `npm run glpi`)',
+    format: 'the apirest.php URL, e.g. https://glpi.example.org/apirest.php',
+    description: 'the `apirest.php` URL, e.g. `https://glpi.example.org/apirest.php`; also the base of report links',
+  },
+  GLPI_WEB_URL: {
+    section: 'glpi',
+    kind: 'text',
+    defaultText: 'GLPI_URL without `/apirest.php`',
+    format: 'an http(s) URL',
+    description: 'GLPI’s web address, for the links to GLPI’s asset pages in reports',
+  },
+  GLPI_APP_TOKEN: {
+    section: 'glpi',
+    kind: 'text',
+    secret: true,
+    defaultText: 'none',
+    description: 'only if your GLPI API client has one (sending one when none is configured is an error in GLPI)',
+  },
+  GLPI_USER_TOKEN: {
+    section: 'glpi',
+    kind: 'text',
+    secret: true,
+    defaultText: '—',
+    description: 'the API user’s **API token** (user preferences → Remote access keys → API token)',
+  },
+  GLPI_USERNAME: {
+    section: 'glpi',
+    kind: 'text',
+    defaultText: '—',
+    description: 'with `GLPI_PASSWORD`, instead of the token (GLPI’s "login with credentials" must be enabled)',
+  },
+  GLPI_PASSWORD: {
+    section: 'glpi',
+    kind: 'text',
+    secret: true,
+    raw: true,
+    defaultText: '—',
+    description: 'see `GLPI_USERNAME`',
+  },
+  GLPI_VERIFY_TLS: { section: 'glpi', kind: 'boolean', default: true, description: 'verify GLPI’s TLS certificate' },
+  GLPI_TIMEOUT_MS: {
+    section: 'glpi',
+    kind: 'integer',
+    default: 30_000,
+    min: 100,
+    max: 600_000,
+    unit: 'ms',
+    description: 'per request',
+  },
+  GLPI_ITEMTYPES: {
+    section: 'glpi',
+    kind: 'text',
+    default: 'Printer',
+    format: 'a comma-separated list of GLPI itemtypes such as Printer,Computer',
+    check: itemtypeList,
+    description: 'comma list, each searched; the first one names the type in reports',
+  },
+  GLPI_SERIAL_FIELD: {
+    section: 'glpi',
+    kind: 'integer',
+    default: 5,
+    min: 1,
+    max: 2_147_483_647,
+    description: 'search option id of the serial',
+  },
+  GLPI_LABEL_SERIAL_FIELD: {
+    section: 'glpi',
+    kind: 'integer',
+    min: 1,
+    max: 2_147_483_647,
+    defaultText: 'none',
+    description: 'a second field searched the same way (e.g. a custom "serial on label" field)',
+  },
+  GLPI_MAX_CONCURRENCY: {
+    section: 'glpi',
+    kind: 'integer',
+    default: 4,
+    min: 1,
+    max: 64,
+    description: 'requests in flight per worker',
+  },
+  GLPI_MAX_REQUESTS_PER_SECOND: {
+    section: 'glpi',
+    kind: 'decimal',
+    default: 0,
+    zeroMeans: 'no limit',
+    min: 0.1,
+    max: 10_000,
+    description: 'per worker',
+  },
+  GLPI_PAGE_SIZE: {
+    section: 'glpi',
+    kind: 'integer',
+    default: 1000,
+    min: 1,
+    max: 10_000,
+    description: 'rows per search page',
+  },
+  GLPI_MAX_URL_BYTES: {
+    section: 'glpi',
+    kind: 'integer',
+    default: 6000,
+    min: 1000,
+    max: 65_536,
+    unit: 'bytes',
+    description: 'longest search URL (proxies commonly refuse 8 KiB and more)',
+  },
+  GLPI_MAX_INPUT_VARS: {
+    section: 'glpi',
+    kind: 'integer',
+    default: 900,
+    min: 50,
+    max: 100_000,
+    description: 'query variables per search, below PHP’s `max_input_vars` (1000 by default)',
+  },
+  GLPI_RETRY_ATTEMPTS: {
+    section: 'glpi',
+    kind: 'integer',
+    default: 3,
+    min: 1,
+    max: 20,
+    description: 'attempts per request when GLPI is unavailable (1 = no retry), before the activity’s retry ladder',
+  },
+  GLPI_RETRY_BASE_DELAY_MS: {
+    section: 'glpi',
+    kind: 'integer',
+    default: 500,
+    min: 0,
+    max: 60_000,
+    unit: 'ms',
+    description: 'first backoff of those retries; doubles per attempt, with jitter',
+  },
+  GLPI_RETRY_BUDGET_MS: {
+    section: 'glpi',
+    kind: 'integer',
+    default: 30_000,
+    min: 0,
+    max: 600_000,
+    unit: 'ms',
+    description: 'total time a request may spend retrying',
+  },
+
+  CHECK_BATCH_SIZE: {
+    section: 'check',
+    kind: 'integer',
+    default: 500,
+    // A batch's heartbeat carries its results so far (~280 bytes a device) and must stay under
+    // Temporal's 256 KB payload warning.
+    min: 1,
+    max: 1000,
+    description: 'devices per batch activity (a batch’s heartbeat carries its results so far)',
+  },
+  CHECK_BATCH_CONCURRENCY: {
+    section: 'check',
+    kind: 'integer',
+    default: 8,
+    min: 1,
+    max: 15,
+    description: 'batches in flight per run (≤ 15 keeps each execution under 4,096 events)',
+  },
+  CHECK_RETRY_INITIAL_SECONDS: {
+    section: 'check',
+    kind: 'integer',
+    default: 300,
+    min: 1,
+    max: 86_400,
+    unit: 's',
+    description: 'first wait of the retry ladder (then ×4: 1200, 4800)',
+  },
+  CHECK_HEARTBEAT_TIMEOUT_SECONDS: {
+    section: 'check',
+    kind: 'integer',
+    default: 60,
+    min: 1,
+    max: 3600,
+    unit: 's',
+    description: 'how soon a batch of a crashed worker is retried',
+  },
+  CHECK_HISTORY_EVENT_LIMIT: {
+    section: 'check',
+    kind: 'integer',
+    default: 4000,
+    min: 100,
+    max: 50_000,
+    description: 'continue-as-new threshold (Temporal suggests 4096)',
+  },
+
+  CHECK_TIME: {
+    section: 'schedule',
+    kind: 'text',
+    default: '02:00',
+    format: 'HH:MM (24 h)',
+    check: hhmm,
+    description: 'daily start time of the schedule',
+  },
+  CHECK_TIMEZONE: {
+    section: 'schedule',
+    kind: 'text',
+    defaultText: 'host zone',
+    format: 'an IANA time zone such as Europe/Paris',
+    check: timeZone,
+    description: 'the zone of `CHECK_TIME`',
+  },
+  CHECK_CATCHUP_WINDOW_SECONDS: {
+    section: 'schedule',
+    kind: 'integer',
+    default: 4 * 3600,
+    min: 60,
+    max: 7 * 86_400,
+    unit: 's',
+    description: 'a night missed while Temporal was down still runs if it comes back within this window',
+  },
+  SCHEDULE_ID: {
+    section: 'schedule',
+    kind: 'text',
+    default: 'glpi-device-check-daily',
+    description: 'the schedule’s id',
+  },
+
+  WORKER_MAX_CONCURRENT_ACTIVITIES: {
+    section: 'worker',
+    kind: 'integer',
+    default: 8,
+    min: 1,
+    max: 1000,
+    description: 'activities a worker runs at once',
+  },
+  WORKER_SHUTDOWN_GRACE_SECONDS: {
+    section: 'worker',
+    kind: 'integer',
+    default: 30,
+    min: 0,
+    max: 3600,
+    unit: 's',
+    description: 'time running activities get to finish on SIGTERM',
+  },
+  WORKER_ENSURE_SCHEDULE: {
+    section: 'worker',
+    kind: 'boolean',
+    default: false,
+    description: 'the worker ensures the schedule at start',
+  },
+
+  LOG_LEVEL: {
+    section: 'logging',
+    kind: 'choice',
+    choices: LOG_LEVELS,
+    default: 'INFO',
+    description: 'the worker’s log level',
+  },
+  DEBUG: {
+    section: 'logging',
+    kind: 'text',
+    defaultText: 'unset',
+    description: 'any value: commands print the stack trace of an unexpected error',
+  },
+
+  GLPI_SIM_PORT: {
+    section: 'dev',
+    kind: 'integer',
+    default: 8990,
+    min: 0,
+    max: 65_535,
+    description: 'port of the GLPI simulator the local stack starts when `GLPI_URL` is unset (0 = any free port)',
+  },
+  TEMPORAL_CLI_PATH: {
+    section: 'dev',
+    kind: 'text',
+    defaultText: '`temporal` on PATH, else `.tools/venv`',
+    description: 'the Temporal CLI the local stack runs',
+  },
+  TEMPORAL_TEST_SERVER_PATH: {
+    section: 'dev',
+    kind: 'text',
+    defaultText: '`temporal-test-server` on PATH, else `.tools/venv`',
+    description: 'the time-skipping test server (tests)',
+  },
+  PATH: {
+    section: 'dev',
+    kind: 'text',
+    raw: true,
+    defaultText: 'the system’s',
+    description: 'where `temporal` and `temporal-test-server` are looked for',
+  },
+  PYTHON: {
+    section: 'dev',
+    kind: 'text',
+    default: 'python3',
+    description: 'the Python `npm run setup` creates `.tools/venv` with',
+  },
+  PRISMA_SCHEMA_ENGINE_BINARY: {
+    section: 'dev',
+    kind: 'text',
+    defaultText: 'this Node',
+    description: '`npm run setup`: what Prisma runs as its schema engine (the WASM engine runs in Node)',
+  },
+  npm_config_once: {
+    section: 'dev',
+    kind: 'boolean',
+    default: false,
+    description: 'set by npm for `npm run demo --once`; prefer `npm run demo -- --once`',
+  },
+} as const satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+type ValueOf<S> = S extends { kind: 'integer' | 'decimal' }
+  ? number
+  : S extends { kind: 'boolean' }
+    ? boolean
+    : S extends { kind: 'choice'; choices: readonly (infer C)[] }
+      ? C
+      : string;
+
+/** A setting's parsed value: `undefined` only for a setting without a default. */
+export type SettingValue<N extends SettingName> = (typeof SETTINGS)[N] extends { default: unknown }
+  ? ValueOf<(typeof SETTINGS)[N]>
+  : ValueOf<(typeof SETTINGS)[N]> | undefined;
+
+/** The default of a setting that has one (the single place a default is written). */
+export function defaultOf<N extends SettingName>(name: N): ValueOf<(typeof SETTINGS)[N]> {
+  const setting: Setting = SETTINGS[name];
+  if (!('default' in setting) || setting.default === undefined) throw new Error(`${name} has no default`);
+  return setting.default as ValueOf<(typeof SETTINGS)[N]>;
+}
+
+/** Defaults of the run tunables; the workflow applies them to whatever input it got. */
+export const CHECK_DEFAULTS = {
+  batchSize: SETTINGS.CHECK_BATCH_SIZE.default,
+  batchConcurrency: SETTINGS.CHECK_BATCH_CONCURRENCY.default,
+  retryInitialSeconds: SETTINGS.CHECK_RETRY_INITIAL_SECONDS.default,
+  historyEventLimit: SETTINGS.CHECK_HISTORY_EVENT_LIMIT.default,
+  heartbeatTimeoutSeconds: SETTINGS.CHECK_HEARTBEAT_TIMEOUT_SECONDS.default,
+} as const;
+
+/** What a setting accepts, in words: the same text in errors and in the README. */
+export function allowedText(setting: Setting): string {
+  switch (setting.kind) {
+    case 'integer': {
+      const unit = setting.unit ? ` ${setting.unit}` : '';
+      return `a whole number from ${setting.min} to ${setting.max}${unit}`;
+    }
+    case 'decimal':
+      return `a number from ${setting.min} to ${setting.max}${setting.zeroMeans ? `, or 0 (${setting.zeroMeans})` : ''}`;
+    case 'boolean':
+      return 'true or false';
+    case 'choice':
+      return `one of ${setting.choices.join(', ')}`;
+    case 'text':
+      return setting.format ?? 'text';
+  }
+}
