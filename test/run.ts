@@ -51,6 +51,8 @@ async function main(): Promise<number> {
           stdio: 'inherit',
           env: {
             ...process.env,
+            // A developer's .env must not steer the tests (README: Configuration).
+            ENV_FILE: 'none',
             TEST_TEMPLATE_DATABASE_URL: templateUrl,
             TEMPORAL_ADDRESS: env!.address,
             TEMPORAL_TEST_SERVER_PATH: testingExecutable('testServer').path,

@@ -9,8 +9,8 @@ import { parseSetting } from './parse';
 import type { SettingName, SettingValue } from './schema';
 
 export { ConfigError, checkNumber, invalidSetting } from './parse';
-export { CHECK_DEFAULTS, ITEMTYPE, SETTINGS, defaultOf, type SettingName } from './schema';
-export { ENV_FILE, environment, readEnvFile, type Env } from './environment';
+export { CHECK_DEFAULTS, ITEMTYPE, SETTINGS, allowedText, defaultOf, type Setting, type SettingName } from './schema';
+export { ENV_FILE, envFilePath, environment, readEnvFile, withEnvFile, type Env } from './environment';
 
 export interface ServiceConfig {
   /** The Temporal connection and where the service lives on it. */

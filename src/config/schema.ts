@@ -14,6 +14,7 @@
 
 /** The README table's sections, in order. `temporal` is the connection, kept apart for @temporalio/envconfig. */
 export const SECTIONS = {
+  source: 'Where settings come from',
   database: 'Database',
   temporal: 'Temporal connection',
   service: 'Task queue and links',
@@ -114,6 +115,13 @@ function itemtypeList(value: string): string | undefined {
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 
 export const SETTINGS = {
+  ENV_FILE: {
+    section: 'source',
+    kind: 'text',
+    defaultText: '`.env` in the project root',
+    description: 'a dotenv file read for what the environment does not set; `none` reads no file',
+  },
+
   DATABASE_URL: {
     section: 'database',
     kind: 'text',

@@ -10,7 +10,9 @@ import {
   defaultOf,
   environment,
   loadGlpiSettings,
+  SETTINGS,
   type Env,
+  type Setting,
   type SettingName,
 } from '../config';
 import { GlpiConfigError } from './errors';
@@ -112,7 +114,15 @@ type Namer = (key: keyof GlpiConfigOptions) => string;
 
 function invalid(variable: string, problem: string): GlpiConfigError {
   // The value itself is never quoted: it may be a secret, or a URL with credentials in it.
-  return new GlpiConfigError('CONFIG_INVALID', `${variable} ${problem}`, { variable });
+  // A secret's rule is worded as the schema words it: "is invalid: it must …".
+  const secret = (SETTINGS as Record<string, Setting>)[variable]?.secret === true && problem.startsWith('must');
+  return new GlpiConfigError(
+    'CONFIG_INVALID',
+    secret ? `${variable} is invalid: it ${problem}` : `${variable} ${problem}`,
+    {
+      variable,
+    },
+  );
 }
 
 /** The configuration layer's error, as the GLPI client's own kind (a fatal, non-retryable one). */
