@@ -96,6 +96,21 @@ export default tseslint.config(
       ],
     },
   },
+  // Structured logs: a log call's message is fixed text, its values go in the fields object
+  // (src/logging.ts prints and redacts them). console.* is a command's output, not a log.
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.property.name=/^(trace|debug|info|warn|error)$/][callee.object.name!='console'] > TemplateLiteral.arguments",
+          message: 'Log values as fields: logger.info("What happened", { value }), not a template string.',
+        },
+      ],
+    },
+  },
   // Tests and benchmarks are the harness: they may set process.env, hand it to the processes
   // they start, and read their own variables (TEST_*, BENCH_*, CHAOS_*, set by test/run.ts or the
   // person running a bench). A service setting they read through src/config like the service does.

@@ -9,7 +9,7 @@ import { createGlpiConfig, loadGlpiConfig } from '../src/glpi/config';
 import { GlpiAuthError, GlpiConfigError, GlpiRequestError, GlpiUnavailableError } from '../src/glpi/errors';
 import { errorFromGlpiCode, parseRetryAfter } from '../src/glpi/http-errors';
 import { RequestLimiter } from '../src/glpi/limiter';
-import { redactSecrets, Secret } from '../src/glpi/redact';
+import { redactSecrets, Secret } from '../src/redaction';
 import {
   buildSearchQuery,
   decodeGlpiText,

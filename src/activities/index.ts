@@ -105,7 +105,7 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
       const devices = await loadBatchDevices(db, batch);
       const resumed = activityInfo().heartbeatDetails as BatchProgress | undefined;
       const progress: BatchProgress = resumed ? { done: resumed.done, rows: [...resumed.rows] } : { done: 0, rows: [] };
-      if (resumed) log.info(`Batch ${batch.index}: resuming after ${resumed.done} of ${devices.length} devices`);
+      if (resumed) log.info('Batch resuming', { batch: batch.index, done: resumed.done, devices: devices.length });
       // Keep the heartbeat going while a slow GLPI answers a chunk.
       const keepAlive = setInterval(() => heartbeat(progress), 5_000);
       try {
@@ -176,17 +176,32 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
   };
 }
 
+/** One fixed message per outcome: the values go in fields. */
+const CHECK_ENDED: Record<RunOutcome, string> = {
+  completed: 'Check completed',
+  completed_with_errors: 'Check completed with errors',
+  failed: 'Check failed',
+  cancelled: 'Check cancelled',
+};
+
 function logFinalReport(report: RunReport, reason?: string): void {
-  const seconds = (report.durationMs / 1000).toFixed(1);
-  log.info(
-    `Check ${report.status} in ${seconds} s (run ${report.checkRunId}): ${report.checked}/${report.total} checked, ` +
-      `found=${report.found} conflicts=${report.conflicts} not_found=${report.notFound} errors=${report.errors}` +
-      (reason ? ` — ${reason}` : ''),
-  );
+  log.info(CHECK_ENDED[report.status], {
+    checkRunId: report.checkRunId,
+    seconds: Number((report.durationMs / 1000).toFixed(1)),
+    checked: report.checked,
+    total: report.total,
+    found: report.found,
+    conflicts: report.conflicts,
+    notFound: report.notFound,
+    errors: report.errors,
+    ...(reason ? { reason } : {}),
+  });
   for (const c of report.conflictList) {
-    log.info(`Conflict: device ${c.deviceId} ${c.name ?? ''} serial ${c.serial} has GLPI ids ${c.glpiIds.join(', ')}`);
+    log.info('Conflict', { deviceId: c.deviceId, name: c.name ?? undefined, serial: c.serial, glpiIds: c.glpiIds });
   }
-  if (report.conflictListTruncated) log.info(`More conflicts: npm run report -- --run ${report.checkRunId}`);
+  if (report.conflictListTruncated) {
+    log.info('More conflicts than listed here', { hint: `npm run report -- --run ${report.checkRunId}` });
+  }
 }
 
 export type CheckActivities = ReturnType<typeof createActivities>;

@@ -6,7 +6,8 @@
  */
 import { environment, type Env } from './environment';
 import { parseSetting } from './parse';
-import type { SettingName, SettingValue } from './schema';
+import { registerSecret } from '../redaction';
+import { SETTINGS, type Setting, type SettingName, type SettingValue } from './schema';
 
 export { ConfigError, checkNumber, invalidSetting } from './parse';
 export { CHECK_DEFAULTS, ITEMTYPE, SETTINGS, allowedText, defaultOf, type Setting, type SettingName } from './schema';
@@ -44,7 +45,20 @@ export interface TemporalConnection {
 
 /** One setting from the environment (or `env`), validated; `undefined` only for a setting without default. */
 export function readSetting<N extends SettingName>(name: N, env: Env = environment()): SettingValue<N> {
-  return parseSetting(name, env[name]);
+  const value = parseSetting(name, env[name]);
+  if (env[name] && typeof value === 'string' && (SETTINGS[name] as Setting).secret) rememberSecret(value);
+  return value;
+}
+
+/** A secret setting's value (and a URL's password) is masked in every log line from then on. */
+function rememberSecret(value: string): void {
+  registerSecret(value);
+  try {
+    const password = decodeURIComponent(new URL(value).password);
+    if (password) registerSecret(password);
+  } catch {
+    // not a URL: the value itself is registered
+  }
 }
 
 /** Whether the environment gives the setting a value (the local stack starts what is not configured). */

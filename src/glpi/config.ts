@@ -16,7 +16,7 @@ import {
   type SettingName,
 } from '../config';
 import { GlpiConfigError } from './errors';
-import { Secret } from './redact';
+import { Secret } from '../redaction';
 
 export type GlpiCredentials =
   { kind: 'user_token'; userToken: Secret } | { kind: 'password'; username: string; password: Secret };

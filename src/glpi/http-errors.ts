@@ -11,7 +11,7 @@ import {
   GlpiSessionExpiredError,
   GlpiUnavailableError,
 } from './errors';
-import { redactSecrets } from './redact';
+import { redactSecrets } from '../redaction';
 
 export interface RequestContext {
   method: string;

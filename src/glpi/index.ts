@@ -15,7 +15,7 @@ export {
   GlpiUnavailableError,
   type GlpiErrorDetails,
 } from './errors';
-export { redactSecrets, Secret } from './redact';
+export { redactSecrets, Secret } from '../redaction';
 export { decodeGlpiText, encodeGlpi10StoredForm } from './search-query';
 // The lookup throws it for a serial it cannot search for; the rule itself lives in src/core.
 export { InvalidSerialError } from '../core/serial';

@@ -21,7 +21,7 @@ import { CHECK_DEFAULTS } from '../config/schema';
 import type { CheckActivities } from '../activities';
 import { isFatalErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/error-kinds';
 import { addTotals, EMPTY_TOTALS } from '../core/results';
-import { planningProgress, progressLine, progressOf } from './progress';
+import { planningProgress, progressFields, progressLine, progressOf } from './progress';
 import {
   type BatchDescriptor,
   type BatchSummary,
@@ -136,14 +136,16 @@ export async function runCheck({ options: given, resume, plan, continueWith }: R
     } catch (error) {
       if (isCancellation(error)) throw error;
       const reason = reasonOf(error);
-      log.error(`Check failed before it started: ${reason}`);
+      log.error('Check failed before it started', { reason });
       throw ApplicationFailure.nonRetryable(`check failed: ${reason}`, 'CheckFailed');
     }
     state = initialState(planned);
-    log.info(
-      `Check started: ${planned.total} active devices to check in ${planned.batches.length} batches ` +
-        `(run ${planned.checkRunId}, GLPI user ${planned.glpiUser})`,
-    );
+    log.info('Check started', {
+      checkRunId: planned.checkRunId,
+      devices: planned.total,
+      batches: planned.batches.length,
+      glpiUser: planned.glpiUser,
+    });
   }
   const run = state;
 
@@ -154,15 +156,19 @@ export async function runCheck({ options: given, resume, plan, continueWith }: R
     const reason = reasonOf(error);
     // Bookkeeping must still happen when the run itself was cancelled.
     await CancellationScope.nonCancellable(() => acts.finishRun({ checkRunId: run.plan.checkRunId, outcome, reason }));
-    log.error(`Check ${outcome}: ${reason}`);
+    log.error(outcome === 'cancelled' ? 'Check cancelled' : 'Check failed', {
+      checkRunId: run.plan.checkRunId,
+      reason,
+    });
     if (isCancellation(error)) throw error;
     throw ApplicationFailure.nonRetryable(`check ${outcome}: ${reason}`, 'CheckFailed');
   }
 
   if (run.remaining.length > 0) {
-    log.info(
-      `History at ${workflowInfo().historyLength} events: continuing as new with ${run.remaining.length} batches left`,
-    );
+    log.info('History full: continuing as new', {
+      historyLength: workflowInfo().historyLength,
+      batchesLeft: run.remaining.length,
+    });
     return continueWith({ ...run, continuedAsNew: run.continuedAsNew + 1 });
   }
   return acts.finishRun({ checkRunId: run.plan.checkRunId });
@@ -199,7 +205,7 @@ async function runBatches(
     const progress = progressOf(state);
     setCurrentDetails(`Checking devices: ${progressLine(progress)}`);
     // A batch is the unit of progress: one line per settled batch.
-    log.info(`Progress: ${progressLine(progress)}`);
+    log.info('Progress', progressFields(progress));
   };
 
   const runOne = async (batch: BatchDescriptor) => {
@@ -209,7 +215,11 @@ async function runBatches(
       } catch (error) {
         if (isCancellation(error) || isFatal(error)) throw error;
         const reason = reasonOf(error);
-        log.warn(`Batch ${batch.index} failed after all retries: ${reason}; its devices are recorded as errors`);
+        log.warn('Batch failed after all retries: its devices are recorded as errors', {
+          batch: batch.index,
+          devices: batch.deviceIds?.length,
+          reason,
+        });
         settle(batch, await acts.markBatchFailed({ checkRunId: state.plan.checkRunId, batch, reason }));
       }
     } catch (error) {

@@ -42,6 +42,21 @@ export function planningProgress(): Progress {
   };
 }
 
+/** The same numbers as log fields. */
+export function progressFields(p: Progress): Record<string, number> {
+  return {
+    percent: p.percent,
+    checked: p.checked,
+    total: p.total,
+    found: p.found,
+    conflicts: p.conflicts,
+    notFound: p.notFound,
+    errors: p.errors,
+    batchesDone: p.batchesDone,
+    batchesTotal: p.batchesTotal,
+  };
+}
+
 export function progressLine(p: Progress): string {
   return (
     `${p.percent}% (${p.checked}/${p.total}) found=${p.found} conflicts=${p.conflicts} ` +
