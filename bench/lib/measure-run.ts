@@ -5,7 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { startFullCheck, waitForReport } from '../../src/client';
-import { loadConfig } from '../../src/config';
+import { environment, loadConfig } from '../../src/config';
 import { insertDevices } from '../../src/db/devices';
 import { generateInventory, startGlpiSimulator } from '../../src/dev/glpi-simulator';
 import type { CheckOptions, RunReport } from '../../src/workflows/types';
@@ -98,7 +98,7 @@ export async function measureRun(options: MeasureOptions): Promise<Measured> {
 
     // The client side reads the run tunables from the environment like start-check does;
     // the bench flags override them.
-    const config = loadConfig({ ...process.env, ...workerEnv });
+    const config = loadConfig({ ...environment(), ...workerEnv });
     const overrides: CheckOptions = {
       ...(options.batchSize ? { batchSize: options.batchSize } : {}),
       ...(options.batchConcurrency ? { batchConcurrency: options.batchConcurrency } : {}),
