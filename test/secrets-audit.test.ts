@@ -196,6 +196,8 @@ describe('secrets audit', () => {
       assert.ok((sim.stats().faultsInjected.error ?? 0) > 0, 'GLPI answered with errors');
       assert.ok(/WARN {2}GLPI unavailable, retrying/.test(allLogs), 'the retries were logged');
       assert.ok(/Check failed/.test(allLogs), 'the failed run was logged');
+      // Log fields are printed whole now (src/logging.ts): the failures carry their error, redacted.
+      assert.ok(/Activity failed .*error="?Glpi\w+Error: /.test(allLogs), 'activity failures carry the error kind');
       assert.match(material.find((m) => m.label === 'workflow outcome (wrong token)')!.text, /token/i);
 
       let events = 0;
