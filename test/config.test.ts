@@ -24,6 +24,7 @@ import {
   type SettingName,
 } from '../src/config';
 import { MAX_TIMER_MS } from '../src/config/schema';
+import { EXIT } from '../src/cli/run';
 import { insertDevices } from '../src/db/devices';
 import { GlpiConfigError, loadGlpiConfig } from '../src/glpi';
 import { createWorker } from '../src/worker';
@@ -110,26 +111,26 @@ describe('configuration ranges', () => {
   test('the commands refuse the triggers before doing anything, naming the variable', async () => {
     const env = { ...bareEnv(), ...GLPI_ENV };
     const glpi = await runTs('src/cli/glpi.ts', ['ping'], { ...env, GLPI_TIMEOUT_MS: '99999999999' });
-    assert.equal(glpi.code, 2);
+    assert.equal(glpi.code, EXIT.configuration);
     assert.match(glpi.stderr, /GLPI_TIMEOUT_MS must be a whole number from 100 to 600000 ms/);
 
     const schedule = await runTs('src/cli/schedule.ts', ['ensure'], {
       ...env,
       CHECK_CATCHUP_WINDOW_SECONDS: '999999999999999',
     });
-    assert.equal(schedule.code, 1);
+    assert.equal(schedule.code, EXIT.configuration);
     assert.match(schedule.stderr, /CHECK_CATCHUP_WINDOW_SECONDS must be a whole number from 60 to 604800 s/);
 
     const start = await runTs('src/cli/start-check.ts', [], {
       ...env,
       CHECK_RETRY_INITIAL_SECONDS: '9007199254740991',
     });
-    assert.notEqual(start.code, 0);
+    assert.equal(start.code, EXIT.configuration);
     assert.match(start.stderr, /CHECK_RETRY_INITIAL_SECONDS must be a whole number from 1 to 86400 s/);
     assert.doesNotMatch(start.stdout, /Started/);
 
     const rate = await runTs('src/cli/glpi.ts', ['ping'], { ...env, GLPI_MAX_REQUESTS_PER_SECOND: '0.0001' });
-    assert.equal(rate.code, 2);
+    assert.equal(rate.code, EXIT.configuration);
     assert.match(rate.stderr, /GLPI_MAX_REQUESTS_PER_SECOND must be a number from 0.1 to 10000, or 0/);
   });
 });
@@ -162,12 +163,12 @@ describe('.env', () => {
       ENV_FILE: file,
       GLPI_MAX_CONCURRENCY: '2',
     });
-    assert.equal(withFile.code, 3, `GLPI unavailable, so the file was read: ${withFile.stderr}`);
+    assert.equal(withFile.code, EXIT.unreachable, `GLPI unavailable, so the file was read: ${withFile.stderr}`);
     const fileAlone = await runTs('src/cli/glpi.ts', ['ping'], { ...bareEnv(), ENV_FILE: file });
-    assert.equal(fileAlone.code, 2);
+    assert.equal(fileAlone.code, EXIT.configuration);
     assert.match(fileAlone.stderr, /GLPI_MAX_CONCURRENCY must be a whole number from 1 to 64/);
     const none = await runTs('src/cli/glpi.ts', ['ping'], { ...bareEnv(), ENV_FILE: 'none' });
-    assert.equal(none.code, 2);
+    assert.equal(none.code, EXIT.configuration);
     assert.match(none.stderr, /GLPI_URL is required/);
   });
 });
