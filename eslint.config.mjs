@@ -1,6 +1,7 @@
 // Lint rules that protect the two invariants Temporal depends on:
 // every promise is awaited (an un-awaited activity silently does nothing) and
-// workflow code stays deterministic (no Node built-ins, no I/O libraries).
+// workflow code stays deterministic (no Node built-ins, no I/O libraries);
+// and the direction between tests and benchmarks (bench may use test/support, never the reverse).
 import { builtinModules } from 'node:module';
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -123,6 +124,24 @@ export default tseslint.config(
           selector:
             "MemberExpression[object.object.name='process'][object.property.name='env'][property.name=/^(DATABASE_URL|TEMPORAL_|TASK_QUEUE|GLPI_|CHECK_|SCHEDULE_ID|WORKER_|LOG_LEVEL|DEBUG|PYTHON|PRISMA_|PATH$|npm_config_)/]",
           message: 'A service setting: read it through src/config (readSetting), as the service does.',
+        },
+      ],
+    },
+  },
+  {
+    // Tests prove behaviour; benchmarks measure it. What both need lives in test/support (or in
+    // src/), so that bench may import tests' helpers but a test never depends on a benchmark.
+    files: ['test/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/bench', '**/bench/**'],
+              message: 'Tests must not import benchmarks: move the shared helper to test/support.',
+            },
+          ],
         },
       ],
     },

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { generateInventory, startGlpiSimulator } from '../src/dev/glpi-simulator';
-import { testingExecutable } from '../src/dev/temporal-binaries';
+import { PROJECT_ROOT, testingExecutable } from '../src/dev/temporal-binaries';
 import { parseBenchArgs, USAGE, type BenchArgs } from './lib/args';
 import { runBaseline } from './lib/baseline';
 import { cleanUpOnSignals, onInterrupt } from './lib/cleanup';
@@ -22,7 +22,6 @@ import {
   type RunRecord,
 } from './lib/records';
 import { evaluateTargets, markdownSummary } from './lib/targets';
-import { PROJECT_ROOT } from './lib/worker-process';
 
 const RESULTS_DIR = join(PROJECT_ROOT, 'bench', 'results');
 
@@ -144,20 +143,11 @@ async function main(): Promise<number> {
           `\n== ${devices.toLocaleString('en')} devices, ${args.latencyMs} ms GLPI latency, GLPI concurrency ${args.glpiConcurrency}`,
         );
         const { record: measured, problems } = await measureRun({
+          ...args,
           client,
           temporalAddress: env.address,
           machine,
           devices,
-          latencyMs: args.latencyMs,
-          glpiConcurrency: args.glpiConcurrency,
-          batchSize: args.batchSize,
-          batchConcurrency: args.batchConcurrency,
-          workerActivities: args.workerActivities,
-          workerNodeOptions: args.workerNodeOptions,
-          workerScript: args.workerScript,
-          seed: args.seed,
-          logLevel: args.logLevel,
-          echoWorker: args.echoWorker,
           log,
         });
         log(describeRun(measured));

@@ -3,47 +3,54 @@
  * worker, GLPI, the database and the start command at least once. The full-size scenarios are
  * in test/chaos/ (`npm run test:chaos`, excluded from `npm test` for their run time).
  */
+import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  assertExact,
   chaosDevices,
   concurrentStartsScenario,
   databaseKillScenario,
   faultMixScenario,
   glpiOutageScenario,
   sigkillScenario,
+  EXACT,
+  exactness,
   summary,
   type ChaosOutcome,
-} from '../bench/lib/chaos';
+} from './support/chaos';
 
 const devices = Number(process.env.CHAOS_CI_DEVICES ?? chaosDevices(1000));
 
-function report(t: { diagnostic(message: string): void }, name: string, outcome: ChaosOutcome): void {
+/** Prints what the scenario did, then holds its run to the ground truth. */
+function assertExactRun(t: { diagnostic(message: string): void }, name: string, outcome: ChaosOutcome): void {
   t.diagnostic(summary(name, outcome));
-  assertExact(outcome);
+  assert.deepEqual(exactness(outcome), EXACT);
 }
 
 describe(`chaos, small (${devices} devices)`, { timeout: 300_000 }, () => {
   test('the worker killed 3 times mid-run', async (t) => {
-    report(t, 'sigkill', await sigkillScenario({ devices, seed: 21, kills: 3 }));
+    assertExactRun(t, 'sigkill', await sigkillScenario({ devices, seed: 21, kills: 3 }));
   });
 
   test('GLPI down for 4 s mid-run', async (t) => {
-    report(t, 'glpi outage', await glpiOutageScenario({ devices, seed: 22, outageMs: 4000 }));
+    assertExactRun(t, 'glpi outage', await glpiOutageScenario({ devices, seed: 22, outageMs: 4000 }));
   });
 
   test('database connections killed twice mid-run', async (t) => {
-    report(t, 'database kills', await databaseKillScenario({ devices, seed: 23, terminations: 2, latencyMs: 20 }));
+    assertExactRun(
+      t,
+      'database kills',
+      await databaseKillScenario({ devices, seed: 23, terminations: 2, latencyMs: 20 }),
+    );
   });
 
   // A 1,000-device run makes only a few dozen searches: denser faults, so that every kind
   // is met at least once (the full scenario keeps the 10 % / 2 % / every-100 mix).
   test('5xx, malformed bodies, 429 and lost sessions all run long', async (t) => {
     const faults = { errorRate: 0.1, malformedRate: 0.1, rateLimitRate: 0.1, invalidateSessionEvery: 25 };
-    report(t, 'fault mix', await faultMixScenario({ devices, seed: 24, faults }));
+    assertExactRun(t, 'fault mix', await faultMixScenario({ devices, seed: 24, faults }));
   });
 
   test('8 concurrent start-check commands give one run', async (t) => {
-    report(t, 'concurrent starts', await concurrentStartsScenario({ devices, seed: 25, starts: 8 }));
+    assertExactRun(t, 'concurrent starts', await concurrentStartsScenario({ devices, seed: 25, starts: 8 }));
   });
 });

@@ -5,17 +5,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { checkAllDevices, checkDevices, progressQuery } from '../src/workflows';
-import { insertDevices } from '../src/db/devices';
 import { normaliseSerial } from '../src/core/serial';
-import { glpiFor, inventory, startSimulator } from './support/glpi';
+import { glpiFor, inventoryOnBothSides, startSimulator } from './support/glpi';
 import { startWorker, temporalClient, testDatabase } from './support/services';
 
 describe('checkAllDevices on the real stack', () => {
   test('1,000 devices with a known mix give exact totals and one result per device', async () => {
-    const inv = inventory(1000);
-    const sim = await startSimulator({ items: inv.items });
-    const { db } = await testDatabase();
-    await insertDevices(db, inv.devices);
+    const { inv, sim, db } = await inventoryOnBothSides(1000);
     const { taskQueue } = await startWorker({ db, glpi: glpiFor(sim) });
     const client = await temporalClient();
 
@@ -53,10 +49,7 @@ describe('checkAllDevices on the real stack', () => {
   });
 
   test('continue-as-new with a lowered threshold keeps the totals intact', async () => {
-    const inv = inventory(300, 11);
-    const sim = await startSimulator({ items: inv.items });
-    const { db } = await testDatabase();
-    await insertDevices(db, inv.devices);
+    const { inv, sim, db } = await inventoryOnBothSides(300, 11);
     const { taskQueue } = await startWorker({ db, glpi: glpiFor(sim) });
     const client = await temporalClient();
     const workflowId = `can-${taskQueue}`;
@@ -81,10 +74,7 @@ describe('checkAllDevices on the real stack', () => {
   });
 
   test('checkDevices checks only the named devices, by serial in any case or by id', async () => {
-    const inv = inventory(50, 3);
-    const sim = await startSimulator({ items: inv.items });
-    const { db } = await testDatabase();
-    await insertDevices(db, inv.devices);
+    const { sim, db } = await inventoryOnBothSides(50, 3);
     const { taskQueue } = await startWorker({ db, glpi: glpiFor(sim) });
     const client = await temporalClient();
     const [first, second] = await db.device.findMany({ orderBy: { id: 'asc' }, take: 2 });

@@ -8,11 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { insertDevices } from '../src/db/devices';
-import type { Db } from '../src/db/client';
-import { glpiFor, inventory, startSimulator, TEST_USER_TOKEN } from './support/glpi';
+import { glpiFor, inventoryOnBothSides, TEST_USER_TOKEN } from './support/glpi';
 import { runTs } from './support/processes';
-import { startWorker, temporalAddress, testDatabase, uniqueTaskQueue } from './support/services';
+import { startWorker, temporalAddress, uniqueTaskQueue } from './support/services';
 
 const START_CHECK = 'src/cli/start-check.ts';
 
@@ -28,11 +26,7 @@ async function terminateRunningChecks(client: Client): Promise<void> {
 describe('operations commands', async () => {
   // Set up in the suite body, not in before(): node:test 20 ties the after() hooks that
   // the helpers register to the hook that called them, which would drop the database early.
-  const inv = inventory(120, 17);
-  const sim = await startSimulator({ items: inv.items });
-  const database = await testDatabase();
-  const db: Db = database.db;
-  await insertDevices(db, inv.devices);
+  const { inv, sim, db, url } = await inventoryOnBothSides(120, 17);
   // A connection of our own, so that leftovers are terminated before it closes.
   const client = new Client({ connection: await Connection.connect({ address: temporalAddress() }) });
   after(async () => {
@@ -44,7 +38,7 @@ describe('operations commands', async () => {
   const env: NodeJS.ProcessEnv = {
     TEMPORAL_ADDRESS: temporalAddress(),
     TASK_QUEUE: workerQueue,
-    DATABASE_URL: database.url,
+    DATABASE_URL: url,
     GLPI_URL: sim.url,
     GLPI_USER_TOKEN: TEST_USER_TOKEN,
     SCHEDULE_ID: `schedule-${workerQueue}`,

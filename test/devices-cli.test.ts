@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import type { Db } from '../src/db/client';
 import type { ImportSummary } from '../src/devices/import-summary';
 import type { ListedDevice } from '../src/db/devices';
+import { devicesFixture, PROBLEMS_CSV_SKIPS, skipsOf } from './support/device-fixtures';
 import { runTs } from './support/processes';
 import { testDatabase } from './support/services';
 
 const CLI = 'src/cli/devices.ts';
-const fixture = (name: string) => join(__dirname, 'fixtures', 'devices', name);
 
 const scratch = mkdtempSync(join(tmpdir(), 'devices-cli-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -47,7 +47,7 @@ describe('devices import', async () => {
   const { url, db } = await testDatabase();
 
   test('creates devices and reports every skipped row with its line and reason', async () => {
-    const report = await importJson(url, fixture('problems.csv'));
+    const report = await importJson(url, devicesFixture('problems.csv'));
     assert.deepEqual(counts(report), { created: 3, updated: 0, unchanged: 0, skipped: 6, deactivated: 0 });
     assert.deepEqual(
       report.created.map((c) => [c.line, c.serial]),
@@ -57,17 +57,7 @@ describe('devices import', async () => {
         [10, 'GH-4'],
       ],
     );
-    assert.deepEqual(
-      report.skipped.map((s) => [s.line, s.reason.replace(/ \(expected.*/, '')]),
-      [
-        [3, 'duplicate serial: same as line 2'],
-        [4, 'empty serial'],
-        [5, 'invalid active value "maybe"'],
-        [6, 'invalid serial: contains a control character'],
-        [7, 'invalid serial: longer than 255 characters'],
-        [9, 'empty serial'],
-      ],
-    );
+    assert.deepEqual(skipsOf(report.skipped), PROBLEMS_CSV_SKIPS);
     assert.equal(report.skipped[0].serial, 'AB-1', 'the skipped duplicate is shown as written (trimmed)');
     const stored = await allDevices(db);
     assert.deepEqual(
@@ -81,7 +71,7 @@ describe('devices import', async () => {
   });
 
   test('the text report lists the skipped rows and the time taken', async () => {
-    const run = await devices(url, 'import', fixture('problems.csv'));
+    const run = await devices(url, 'import', devicesFixture('problems.csv'));
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /line 3 {2}AB-1: duplicate serial: same as line 2/);
     assert.match(run.stdout, /line 4 {2}\(no serial\): empty serial/);
@@ -94,7 +84,7 @@ describe('devices import: updates, dry runs, broken files, deactivation', async 
   const { url, db } = await testDatabase();
 
   test('the first import creates the inventory; quoted values arrive intact', async () => {
-    const report = await importJson(url, fixture('inventory.csv'));
+    const report = await importJson(url, devicesFixture('inventory.csv'));
     assert.deepEqual(counts(report), { created: 4, updated: 0, unchanged: 0, skipped: 0, deactivated: 0 });
     assert.deepEqual(report.ignoredColumns, ['Comment']);
     const prn2 = await db.device.findUniqueOrThrow({ where: { serialNormalized: 'PRN-002' } });
@@ -103,7 +93,7 @@ describe('devices import: updates, dry runs, broken files, deactivation', async 
 
   test('re-importing the same file changes nothing', async () => {
     const before = await allDevices(db);
-    const report = await importJson(url, fixture('inventory.csv'));
+    const report = await importJson(url, devicesFixture('inventory.csv'));
     assert.deepEqual(counts(report), { created: 0, updated: 0, unchanged: 4, skipped: 0, deactivated: 0 });
     assert.deepEqual(lines(report.unchanged), [2, 3, 5, 6]);
     assert.deepEqual(await allDevices(db), before, 'not even updated_at moves');
@@ -111,7 +101,7 @@ describe('devices import: updates, dry runs, broken files, deactivation', async 
 
   test('--dry-run reports what would change and writes nothing', async () => {
     const before = await allDevices(db);
-    const run = await devices(url, 'import', fixture('inventory-v2.csv'), '--dry-run', '--deactivate-missing');
+    const run = await devices(url, 'import', devicesFixture('inventory-v2.csv'), '--dry-run', '--deactivate-missing');
     assert.equal(run.code, 0, run.stderr);
     assert.match(
       run.stdout,
@@ -122,7 +112,7 @@ describe('devices import: updates, dry runs, broken files, deactivation', async 
       /line 5 {2}PRN-003 {2}serial "prn-003" → "PRN-003", location "Atelier" → "Hangar B", active no → yes/,
     );
     assert.deepEqual(await allDevices(db), before);
-    const json = await importJson(url, fixture('inventory-v2.csv'), '--dry-run');
+    const json = await importJson(url, devicesFixture('inventory-v2.csv'), '--dry-run');
     assert.equal(json.dryRun, true);
     assert.equal(await db.device.count(), 4);
   });
@@ -138,7 +128,7 @@ describe('devices import: updates, dry runs, broken files, deactivation', async 
       ['missing-serial.csv', /missing-serial\.csv: no serial column .*columns found: "Nom", "Modèle", "Lieu"/],
     ];
     for (const [name, message] of cases) {
-      const run = await devices(url, 'import', fixture(name));
+      const run = await devices(url, 'import', devicesFixture(name));
       assert.equal(run.code, 1, `${name}: ${run.stderr}`);
       assert.match(run.stderr, message);
       assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
@@ -151,7 +141,7 @@ describe('devices import: updates, dry runs, broken files, deactivation', async 
 
   test('an update matches by normalised serial and rewrites the fields and the serial as written', async () => {
     const prn3 = await db.device.findUniqueOrThrow({ where: { serialNormalized: 'PRN-003' } });
-    const report = await importJson(url, fixture('inventory-v2.csv'));
+    const report = await importJson(url, devicesFixture('inventory-v2.csv'));
     assert.deepEqual(counts(report), { created: 1, updated: 1, unchanged: 2, skipped: 0, deactivated: 0 });
     assert.deepEqual(report.updated, [
       {
@@ -207,20 +197,20 @@ describe('devices import: encodings and delimiters', async () => {
   const { url, db } = await testDatabase();
 
   test('windows-1252 with ";" is detected, imported, and the guess is reported', async () => {
-    const report = await importJson(url, fixture('semicolon-windows1252.csv'));
+    const report = await importJson(url, devicesFixture('semicolon-windows1252.csv'));
     assert.equal(report.encoding, 'windows-1252');
     assert.match(report.encodingNote ?? '', /not valid UTF-8/);
     assert.equal(report.delimiter, ';');
     const lat1 = await db.device.findUniqueOrThrow({ where: { serialNormalized: 'LAT-1' } });
     assert.deepEqual([lat1.name, lat1.location], ['Imprimante étage', 'Bâtiment Nord']);
-    const text = await devices(url, 'import', fixture('semicolon-windows1252.csv'), '--dry-run');
+    const text = await devices(url, 'import', devicesFixture('semicolon-windows1252.csv'), '--dry-run');
     assert.match(text.stdout, /note: not valid UTF-8 \(first bad byte on line 2\): read as windows-1252/);
   });
 
   test('UTF-16 with tabs; UTF-8 with a BOM and "|"', async () => {
-    assert.equal((await importJson(url, fixture('tab-utf16le.csv'))).counts.created, 2);
+    assert.equal((await importJson(url, devicesFixture('tab-utf16le.csv'))).counts.created, 2);
     assert.equal((await db.device.findUniqueOrThrow({ where: { serialNormalized: 'U16-2' } })).name, 'Tab\there');
-    assert.equal((await importJson(url, fixture('utf8-bom.csv'))).counts.created, 1);
+    assert.equal((await importJson(url, devicesFixture('utf8-bom.csv'))).counts.created, 1);
     assert.equal((await db.device.findUniqueOrThrow({ where: { serialNormalized: 'BOM-1' } })).name, 'Café');
   });
 
@@ -413,7 +403,7 @@ describe('devices: arguments and an unreachable database', () => {
     const runs = await Promise.all([
       devices(url, 'list'),
       devices(url, 'show', 'A-1'),
-      devices(url, 'import', fixture('inventory.csv')),
+      devices(url, 'import', devicesFixture('inventory.csv')),
     ]);
     for (const run of runs) {
       assert.equal(run.code, 3, run.stderr);

@@ -5,13 +5,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CsvParseError, detectDelimiter, parseCsv } from '../src/devices/csv';
 import { decodeBytes, EncodingError, firstInvalidUtf8 } from '../src/devices/encoding';
 import { InventoryError, parseActive, readInventory } from '../src/devices/inventory';
 import { planUpdate, type ExistingDevice } from '../src/devices/import';
+import { devicesFixture, PROBLEMS_CSV_SKIPS, skipsOf } from './support/device-fixtures';
 
-const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', 'devices', name));
+const fixture = (name: string) => readFileSync(devicesFixture(name));
 const fields = (text: string, delimiter: ',' | ';' | '\t' | '|' = ',') =>
   parseCsv(text, delimiter).map((record) => record.fields);
 const inventory = (text: string) => readInventory(Buffer.from(text, 'utf8'));
@@ -195,17 +195,7 @@ describe('readInventory', () => {
 
   test('every skip reason, with the line it happened on', () => {
     const inv = readInventory(fixture('problems.csv'));
-    assert.deepEqual(
-      inv.skipped.map((s) => [s.line, s.reason.replace(/ \(expected.*/, '')]),
-      [
-        [3, 'duplicate serial: same as line 2'],
-        [4, 'empty serial'],
-        [5, 'invalid active value "maybe"'],
-        [6, 'invalid serial: contains a control character'],
-        [7, 'invalid serial: longer than 255 characters'],
-        [9, 'empty serial'],
-      ],
-    );
+    assert.deepEqual(skipsOf(inv.skipped), PROBLEMS_CSV_SKIPS);
     assert.deepEqual(
       inv.entries.map((e) => [e.line, e.serial, e.active]),
       [

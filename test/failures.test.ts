@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { insertDevices } from '../src/db/devices';
 import { checkAllDevices, progressQuery } from '../src/workflows';
-import { glpiFor, inventory, startSimulator, TEST_USER_TOKEN } from './support/glpi';
+import { glpiFor, inventoryOnBothSides, startSimulator, TEST_USER_TOKEN } from './support/glpi';
 import { spawnTs } from './support/processes';
+import { rejectionOf } from './support/rejection';
 import { startWorker, temporalAddress, temporalClient, testDatabase, uniqueTaskQueue } from './support/services';
 
 async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
@@ -23,10 +24,7 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000)
 
 describe('failures', () => {
   test('a worker killed mid-run: the next worker completes it with one result per device', async () => {
-    const inv = inventory(1000, 21);
-    const sim = await startSimulator({ items: inv.items, faults: { latencyMs: 30 } });
-    const { db, url } = await testDatabase();
-    await insertDevices(db, inv.devices);
+    const { inv, sim, db, url } = await inventoryOnBothSides(1000, 21, { faults: { latencyMs: 30 } });
     const client = await temporalClient();
     const taskQueue = uniqueTaskQueue('crash');
     const env = {
@@ -68,11 +66,8 @@ describe('failures', () => {
   });
 
   test('GLPI failing when a batch starts and back later: the batch retries and completes', async () => {
-    const inv = inventory(200, 8);
     // Logins work, every search fails: the plan succeeds and the batches hit the outage.
-    const sim = await startSimulator({ items: inv.items, faults: { errorRate: 1, seed: 1 } });
-    const { db } = await testDatabase();
-    await insertDevices(db, inv.devices);
+    const { inv, sim, db } = await inventoryOnBothSides(200, 8, { faults: { errorRate: 1, seed: 1 } });
     const { taskQueue } = await startWorker({
       db,
       glpi: glpiFor(sim, { retryAttempts: 2, retryBaseDelayMs: 50, retryBudgetMs: 1000 }),
@@ -107,12 +102,10 @@ describe('failures', () => {
     const { taskQueue } = await startWorker({ db, glpi: glpiFor(sim, { userToken: wrongToken }) });
     const client = await temporalClient();
     const started = Date.now();
-    const error = await client.workflow
-      .execute(checkAllDevices, { taskQueue, workflowId: `creds-${taskQueue}`, args: [{}] })
-      .then(
-        () => assert.fail('the run should fail'),
-        (e: Error) => e,
-      );
+    const error = await rejectionOf(
+      client.workflow.execute(checkAllDevices, { taskQueue, workflowId: `creds-${taskQueue}`, args: [{}] }),
+      'the run should fail',
+    );
     assert.ok(Date.now() - started < 30_000, 'failed at once, without waiting for retries');
     const messages: string[] = [];
     for (let e: unknown = error; e instanceof Error; e = (e as Error & { cause?: unknown }).cause)

@@ -23,6 +23,7 @@ import {
   type GlpiConfigOptions,
   type SerialLookup,
 } from '../src/glpi';
+import { rejectionOf } from './support/rejection';
 
 const USER_TOKEN = 'sim-user-token-5f2a9c71';
 
@@ -348,10 +349,7 @@ describe('credentials and configuration errors', () => {
   test('a wrong App-Token is a non-retryable configuration error that does not show the token', async (t) => {
     const sim = await simulator(t, { appToken: 'right-app-token-123' });
     const client = clientFor(sim, { appToken: 'wrong-app-token-XYZ' }, t);
-    const error = await client.openSession().then(
-      () => assert.fail('expected a failure'),
-      (e: unknown) => e,
-    );
+    const error = await rejectionOf(client.openSession());
     assert.ok(error instanceof GlpiConfigError);
     assert.equal(error.code, 'APP_TOKEN_WRONG');
     assert.equal(error.retryable, false);
@@ -369,10 +367,7 @@ describe('credentials and configuration errors', () => {
   test('a wrong user token is a non-retryable credential error that does not show the token', async (t) => {
     const sim = await simulator(t);
     const client = clientFor(sim, { userToken: 'wrong-user-token-ABC' }, t);
-    const error = await client.ping().then(
-      () => assert.fail('expected a failure'),
-      (e: unknown) => e,
-    );
+    const error = await rejectionOf(client.ping());
     assert.ok(error instanceof GlpiAuthError);
     assert.equal(error.code, 'USER_TOKEN_REJECTED');
     assert.match(error.message, /user token/);

@@ -5,12 +5,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { normaliseSerial } from '../src/core/serial';
+import { parseCsv } from '../src/devices/csv';
 import {
   csvLine,
   generateInventory,
   itemsFromFile,
-  parseCsv,
   startGlpiSimulator,
+  type FaultConfig,
   type RunningSimulator,
   type SimItem,
   type SimulatorOptions,
@@ -40,6 +41,16 @@ interface Criterion {
   searchtype: string;
   value: string;
   link?: string;
+}
+
+/** Runs `fn` with `faults` set on the simulator, and clears them whatever happens. */
+async function withFaults(sim: RunningSimulator, faults: FaultConfig, fn: () => Promise<void>): Promise<void> {
+  sim.setFaults(faults);
+  try {
+    await fn();
+  } finally {
+    sim.setFaults({});
+  }
 }
 
 async function call(url: string, init: RequestInit = {}): Promise<Reply> {
@@ -368,15 +379,12 @@ describe('entities', () => {
   test('failEntitySwitch makes changeActiveEntities fail', async () => {
     const token = await openSession(sim);
     sim.resetStats();
-    sim.setFaults({ failEntitySwitch: true });
-    try {
+    await withFaults(sim, { failEntitySwitch: true }, async () => {
       const reply = await changeEntities(sim, token, { entities_id: 'all', is_recursive: true });
       assert.equal(reply.status, 400);
       assert.equal((reply.json as string[])[0], 'ERROR');
       assert.equal(sim.stats().faultsInjected.entitySwitch, 1);
-    } finally {
-      sim.setFaults({});
-    }
+    });
   });
 });
 
@@ -649,54 +657,42 @@ describe('faults', () => {
   }
 
   test('errorRate: 500/502/503, only on searches', async () => {
-    sim.setFaults({ seed: 3, errorRate: 1 });
-    try {
+    await withFaults(sim, { seed: 3, errorRate: 1 }, async () => {
       for (let i = 0; i < 8; i++) {
         const reply = await searchOnce();
         assert.ok([500, 502, 503].includes(reply.status), `status ${reply.status}`);
       }
       assert.equal((await call(`${sim.url}/getFullSession`, { headers: { 'Session-Token': token } })).status, 200);
-    } finally {
-      sim.setFaults({});
-    }
+    });
   });
 
   test('malformedRate: 200 with a body that is not valid JSON', async () => {
-    sim.setFaults({ seed: 4, malformedRate: 1 });
-    try {
+    await withFaults(sim, { seed: 4, malformedRate: 1 }, async () => {
       for (let i = 0; i < 6; i++) {
         const reply = await searchOnce();
         assert.equal(reply.status, 200);
         assert.equal(reply.json, undefined, reply.text);
       }
-    } finally {
-      sim.setFaults({});
-    }
+    });
   });
 
   test('htmlErrorRate: 200 text/html maintenance or Mysql Error page', async () => {
-    sim.setFaults({ seed: 5, htmlErrorRate: 1 });
-    try {
+    await withFaults(sim, { seed: 5, htmlErrorRate: 1 }, async () => {
       for (let i = 0; i < 6; i++) {
         const reply = await searchOnce();
         assert.equal(reply.status, 200);
         assert.match(reply.headers.get('content-type') ?? '', /text\/html/);
         assert.match(reply.text, /MAINTENANCE MODE|Mysql Error/);
       }
-    } finally {
-      sim.setFaults({});
-    }
+    });
   });
 
   test('rateLimitRate: 429 with Retry-After', async () => {
-    sim.setFaults({ seed: 6, rateLimitRate: 1, retryAfterSeconds: 3 });
-    try {
+    await withFaults(sim, { seed: 6, rateLimitRate: 1, retryAfterSeconds: 3 }, async () => {
       const reply = await searchOnce();
       assert.equal(reply.status, 429);
       assert.equal(reply.headers.get('retry-after'), '3');
-    } finally {
-      sim.setFaults({});
-    }
+    });
   });
 
   test('a seed reproduces the same fault sequence; another seed does not', async () => {
@@ -722,16 +718,13 @@ describe('faults', () => {
 
   test('invalidateSessionEvery: the N-th authenticated request loses its session', async () => {
     const own = await openAllEntitiesSession(sim);
-    sim.setFaults({ invalidateSessionEvery: 3 });
-    try {
+    await withFaults(sim, { invalidateSessionEvery: 3 }, async () => {
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) {
         statuses.push((await call(`${sim.url}/search/Printer`, { headers: { 'Session-Token': own } })).status);
       }
       assert.deepEqual(statuses, [200, 200, 401, 401]);
-    } finally {
-      sim.setFaults({});
-    }
+    });
   });
 
   test('invalidateAllSessions', async () => {
@@ -743,24 +736,18 @@ describe('faults', () => {
   });
 
   test('latencyMs delays every request', async () => {
-    sim.setFaults({ latencyMs: 150 });
-    try {
+    await withFaults(sim, { latencyMs: 150 }, async () => {
       const started = Date.now();
       await call(`${sim.url}/getGlpiConfig`, { headers: { 'Session-Token': token } });
       assert.ok(Date.now() - started >= 140);
-    } finally {
-      sim.setFaults({});
-    }
+    });
   });
 
   test('down: connections are destroyed', async () => {
-    sim.setFaults({ down: true });
-    try {
+    await withFaults(sim, { down: true }, async () => {
       await assert.rejects(call(`${sim.url}/initSession?user_token=${USER_TOKEN}`));
       assert.ok((sim.stats().faultsInjected.down ?? 0) >= 1);
-    } finally {
-      sim.setFaults({});
-    }
+    });
   });
 
   test('hangRate: no answer until the client gives up; stop() still returns quickly', async () => {
@@ -893,6 +880,9 @@ describe('files', () => {
     assert.equal(fromCsv[0]?.serial, 'A,B"C');
     assert.equal(fromCsv[1]?.serial, null);
     assert.equal(fromCsv[1]?.isDeleted, true);
-    assert.deepEqual(parseCsv(csvLine([' x ', 'a"b', 'plain'])), [[' x ', 'a"b', 'plain']]);
+    assert.deepEqual(
+      parseCsv(csvLine([' x ', 'a"b', 'plain']), ',').map((record) => record.fields),
+      [[' x ', 'a"b', 'plain']],
+    );
   });
 });

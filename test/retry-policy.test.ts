@@ -4,34 +4,22 @@
  * `error` for the run — never as not found, never silently dropped.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { activityInfo } from '@temporalio/activity';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { readSetting } from '../src/config';
-import { insertDevices } from '../src/db/devices';
 import { createWorker } from '../src/worker';
 import { checkAllDevices } from '../src/workflows';
-import { glpiFor, inventory, startSimulator } from './support/glpi';
-import { testDatabase, uniqueTaskQueue, workflowBundle } from './support/services';
+import { glpiFor, inventoryOnBothSides } from './support/glpi';
+import { timeSkippingEnvironment, uniqueTaskQueue, workflowBundle } from './support/services';
 
 /** Named like the client's error so the retry policy treats it the same way. */
 class GlpiUnavailableError extends Error {}
 
 describe('retry policy (time skipping)', () => {
-  let env: TestWorkflowEnvironment;
-
-  before(async () => {
-    const path = readSetting('TEMPORAL_TEST_SERVER_PATH');
-    assert.ok(path, 'TEMPORAL_TEST_SERVER_PATH is set by npm test');
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
-  });
-  after(() => env?.teardown());
+  const environment = timeSkippingEnvironment();
 
   test('waits 300, 1200 and 4800 s, then marks the batch devices as error', async () => {
-    const inv = inventory(12, 5);
-    const sim = await startSimulator({ items: inv.items });
-    const { db } = await testDatabase();
-    await insertDevices(db, inv.devices);
+    const env = environment();
+    const { sim, db } = await inventoryOnBothSides(12, 5);
     const attempts: { attempt: number; scheduledMs: number }[] = [];
     const taskQueue = uniqueTaskQueue('retry');
     const worker = await createWorker({

@@ -16,10 +16,10 @@ import { Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { insertDevices } from '../src/db/devices';
 import { generateInventory, startGlpiSimulator } from '../src/dev/glpi-simulator';
-import { fetchChain } from '../bench/lib/history';
-import { spawnWorker, type WorkerProcess } from '../bench/lib/worker-process';
+import { fetchChain } from './support/history';
 import { ROOT, runTs } from './support/processes';
 import { temporalAddress, temporalClient, testDatabase, uniqueTaskQueue } from './support/services';
+import { spawnWorker, type WorkerProcess } from './support/worker-process';
 
 const SUFFIX = randomBytes(6).toString('hex');
 const SECRETS = {

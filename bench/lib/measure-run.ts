@@ -9,33 +9,41 @@ import { environment, loadConfig } from '../../src/config';
 import { insertDevices } from '../../src/db/devices';
 import { generateInventory, startGlpiSimulator } from '../../src/dev/glpi-simulator';
 import type { CheckOptions, RunReport } from '../../src/workflows/types';
+import type { BenchArgs } from './args';
 import { onInterrupt } from './cleanup';
 import { cpuSnapshot, cpuUsage, type CpuUsage } from './cpu';
 import { freshDatabase } from './database';
-import { verifyRun } from './ground-truth';
+import { verifyRun } from '../../test/support/ground-truth';
 import { sampleHeartbeats } from './heartbeats';
-import { chainStats, fetchChain, listExecutions, runProfile } from './history';
+import { chainStats, fetchChain } from '../../test/support/history';
+import { listExecutions, runProfile } from './profile';
 import { pollProgress, type LatencySummary } from './progress-poller';
 import type { MachineInfo, RunRecord } from './records';
-import { spawnWorker } from './worker-process';
+import { spawnWorker } from '../../test/support/worker-process';
 
 export const BENCH_USER_TOKEN = 'bench-user-token';
 
-export interface MeasureOptions {
+/** How to run and measure, as the command line said (bench/lib/args.ts). */
+type RunSettings = Pick<
+  BenchArgs,
+  | 'latencyMs'
+  | 'glpiConcurrency'
+  | 'batchSize'
+  | 'batchConcurrency'
+  | 'workerActivities'
+  | 'workerNodeOptions'
+  | 'workerScript'
+  | 'seed'
+  | 'logLevel'
+  | 'echoWorker'
+>;
+
+export interface MeasureOptions extends RunSettings {
   client: Client;
   temporalAddress: string;
   machine: MachineInfo;
+  /** This run's size (the command line may ask for several). */
   devices: number;
-  latencyMs: number;
-  glpiConcurrency: number;
-  batchSize?: number;
-  batchConcurrency?: number;
-  workerActivities?: number;
-  workerNodeOptions?: string;
-  workerScript?: string;
-  seed: number;
-  logLevel: string;
-  echoWorker?: boolean;
   log(line: string): void;
 }
 

@@ -7,7 +7,7 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import type { CpuUsage } from './cpu';
-import type { ActivityTimings } from './history';
+import type { ActivityTimings } from './profile';
 import type { LatencySummary } from './progress-poller';
 
 export interface MachineInfo {

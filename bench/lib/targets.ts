@@ -19,6 +19,11 @@ function last<T>(items: T[]): T | undefined {
   return items[items.length - 1];
 }
 
+/** The run with the highest `value` (the worst, for a cost; the best, for a speed). */
+function highest(runs: RunRecord[], value: (run: RunRecord) => number): RunRecord | undefined {
+  return [...runs].sort((a, b) => value(b) - value(a))[0];
+}
+
 function check(target: string, measured: boolean, pass: boolean, detail: string): TargetResult {
   return { target, status: measured ? (pass ? 'pass' : 'miss') : 'not measured', detail };
 }
@@ -33,8 +38,7 @@ export function evaluateTargets(records: BenchRecord[]): TargetResult[] {
   const results: TargetResult[] = [];
 
   // Throughput targets: the best configuration measured (a results file may hold tuning runs).
-  const fastest = (candidates: RunRecord[]) =>
-    [...candidates].sort((a, b) => b.devicesPerSecond - a.devicesPerSecond)[0];
+  const fastest = (candidates: RunRecord[]) => highest(candidates, (r) => r.devicesPerSecond);
   const big = fastest(runs.filter((r) => r.devices >= 100_000 && r.latencyMs === 20));
   results.push(
     check(
@@ -64,7 +68,7 @@ export function evaluateTargets(records: BenchRecord[]): TargetResult[] {
     ),
   );
 
-  const worstRequests = [...runs].sort((a, b) => b.requestsPerDevice - a.requestsPerDevice)[0];
+  const worstRequests = highest(runs, (r) => r.requestsPerDevice);
   results.push(
     check(
       '≤ 0.05 GLPI requests per device',
@@ -86,7 +90,7 @@ export function evaluateTargets(records: BenchRecord[]): TargetResult[] {
     ),
   );
 
-  const rss = [...runs].sort((a, b) => b.worker.highWaterMarkMb - a.worker.highWaterMarkMb)[0];
+  const rss = highest(runs, (r) => r.worker.highWaterMarkMb);
   results.push(
     check(
       'worker RSS ≤ 300 MB',
@@ -98,7 +102,7 @@ export function evaluateTargets(records: BenchRecord[]): TargetResult[] {
     ),
   );
 
-  const events = [...runs].sort((a, b) => b.history.maxEvents - a.history.maxEvents)[0];
+  const events = highest(runs, (r) => r.history.maxEvents);
   results.push(
     check(
       'no run history over 4,096 events',
@@ -111,7 +115,7 @@ export function evaluateTargets(records: BenchRecord[]): TargetResult[] {
   );
 
   const payloadOf = (r: RunRecord) => Math.max(r.largestPayload.bytes, r.largestHeartbeatBytes);
-  const payload = [...runs].sort((a, b) => payloadOf(b) - payloadOf(a))[0];
+  const payload = highest(runs, payloadOf);
   results.push(
     check(
       'no payload over 256 KB',
@@ -124,7 +128,7 @@ export function evaluateTargets(records: BenchRecord[]): TargetResult[] {
     ),
   );
 
-  const progress = [...runs].sort((a, b) => b.progress.p95Ms - a.progress.p95Ms)[0];
+  const progress = highest(runs, (r) => r.progress.p95Ms);
   results.push(
     check(
       'progress query p95 < 200 ms',

@@ -1,5 +1,6 @@
 /**
- * A GLPI simulator over real HTTP and the real GLPI client pointed at it.
+ * A GLPI simulator over real HTTP and the real GLPI client pointed at it; a generated
+ * inventory on both sides of a check.
  */
 import { after } from 'node:test';
 import {
@@ -11,6 +12,8 @@ import {
 } from '../../src/dev/glpi-simulator';
 import { createGlpiPort } from '../../src/glpi/port';
 import type { GlpiConfigOptions } from '../../src/glpi/config';
+import { insertDevices } from '../../src/db/devices';
+import { testDatabase } from './services';
 
 export const TEST_USER_TOKEN = 'test-user-token-0123456789';
 
@@ -25,6 +28,18 @@ export function glpiFor(sim: RunningSimulator, overrides: Partial<GlpiConfigOpti
   return createGlpiPort({ url: sim.url, userToken: TEST_USER_TOKEN, ...overrides });
 }
 
-export function inventory(devices: number, seed = 7): GeneratedInventory {
+function inventory(devices: number, seed = 7): GeneratedInventory {
   return generateInventory({ devices, seed });
+}
+
+/**
+ * A generated inventory on both sides of a check: its GLPI cards served by a simulator, its
+ * devices in a database of the test file's own.
+ */
+export async function inventoryOnBothSides(devices: number, seed?: number, simulator: SimulatorOptions = {}) {
+  const inv = inventory(devices, seed);
+  const sim = await startSimulator({ items: inv.items, ...simulator });
+  const { db, url } = await testDatabase();
+  await insertDevices(db, inv.devices);
+  return { inv, sim, db, url };
 }

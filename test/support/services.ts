@@ -3,9 +3,10 @@
  * database cloned from the migrated template, a Temporal client, and workers built by the
  * production factory.
  */
-import { after } from 'node:test';
+import { after, before } from 'node:test';
 import { Client as PgClient } from 'pg';
 import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createDb, type Db } from '../../src/db/client';
 import { withPg } from '../../src/db/pg';
@@ -52,6 +53,24 @@ export async function temporalClient(): Promise<Client> {
   const connection = await Connection.connect({ address: temporalAddress() });
   after(() => connection.close());
   return new Client({ connection });
+}
+
+/**
+ * Temporal's time-skipping test server (the binary npm test points to), started before the
+ * calling suite's tests and torn down after them: a workflow waiting on a timer or a retry
+ * moves its clock on at once. Call it in a describe(); the getter is usable inside its tests.
+ */
+export function timeSkippingEnvironment(): () => TestWorkflowEnvironment {
+  let env: TestWorkflowEnvironment | undefined;
+  before(async () => {
+    const path = required('TEMPORAL_TEST_SERVER_PATH');
+    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  });
+  after(() => env?.teardown());
+  return () => {
+    if (!env) throw new Error('the time-skipping environment is used outside its suite');
+    return env;
+  };
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;

@@ -21,7 +21,7 @@ import { listSearchOptions } from './search-options';
 import type { Session, SessionStore } from './sessions';
 import { ROOT_ENTITY_NAME, type ItemStore } from './store';
 import { foldForEquals, phpTrim, storedForm, type GlpiVersion } from './text-match';
-import type { EndpointName, FaultConfig, FaultName } from './types';
+import { COUNTED_ENDPOINTS, type EndpointName, type FaultConfig, type FaultName } from './types';
 
 export interface ApiRequest {
   method: string;
@@ -57,14 +57,7 @@ export interface ApiState {
   sessionKilled(): void;
 }
 
-const COUNTED_ENDPOINTS = new Set<string>([
-  'initSession',
-  'killSession',
-  'changeActiveEntities',
-  'search',
-  'getFullSession',
-  'getGlpiConfig',
-]);
+const COUNTED = new Set<string>(COUNTED_ENDPOINTS);
 
 /** The resource a URL asks for, as GLPI routes it: PATH_INFO trimmed, every "api/" removed. */
 export function routeOf(url: string): string[] | null {
@@ -86,7 +79,7 @@ export function routeOf(url: string): string[] | null {
 
 export function endpointOf(route: string[] | null): EndpointName {
   const resource = route?.[0] ?? '';
-  return COUNTED_ENDPOINTS.has(resource) ? (resource as EndpointName) : 'other';
+  return COUNTED.has(resource) ? (resource as EndpointName) : 'other';
 }
 
 export class GlpiApi {

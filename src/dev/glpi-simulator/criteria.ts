@@ -11,7 +11,7 @@ import type { ItemStore, StoredItem } from './store';
 import { compileLike, foldForEquals, makeTextSearchValue } from './text-match';
 
 export type Condition =
-  | { type: 'test'; test: (item: StoredItem) => boolean; lookup?: { optionId: number; key: string } }
+  | { type: 'test'; test: (item: StoredItem) => boolean; lookup?: { option: SearchOption; key: string } }
   | { type: 'not'; inner: Condition }
   | { type: 'and'; parts: Condition[] }
   | { type: 'or'; parts: Condition[] };
@@ -184,10 +184,10 @@ function equalsCondition(option: SearchOption, value: string, not: boolean, stor
   return {
     type: 'test',
     test: (item) => {
-      const stored = store.foldedValue(item, option.id);
+      const stored = store.foldedValue(item, option);
       return stored !== null && (stored.replace(/ +$/, '') === key) !== not;
     },
-    ...(not ? {} : { lookup: { optionId: option.id, key } }),
+    ...(not ? {} : { lookup: { option, key } }),
   };
 }
 
@@ -199,7 +199,7 @@ function textCondition(option: SearchOption, value: string, not: boolean, store:
   const like = search.kind === 'like' ? compileLike(search.pattern) : null;
 
   const test = (item: StoredItem): boolean => {
-    const stored = store.foldedValue(item, option.id);
+    const stored = store.foldedValue(item, option);
     let result: boolean;
     if (!like) result = not ? stored !== null : stored === null;
     else result = stored !== null && like.matches(stored) !== not;
@@ -212,7 +212,7 @@ function textCondition(option: SearchOption, value: string, not: boolean, store:
   return {
     type: 'test',
     test,
-    ...(indexable ? { lookup: { optionId: option.id, key: (like?.exact ?? '').replace(/ +$/, '') } } : {}),
+    ...(indexable ? { lookup: { option, key: (like?.exact ?? '').replace(/ +$/, '') } } : {}),
   };
 }
 
@@ -237,7 +237,7 @@ export function candidates(condition: Condition, itemtype: string, store: ItemSt
   switch (condition.type) {
     case 'test':
       return condition.lookup
-        ? new Set(store.equalsCandidates(itemtype, condition.lookup.optionId, condition.lookup.key))
+        ? new Set(store.equalsCandidates(itemtype, condition.lookup.option, condition.lookup.key))
         : null;
     case 'not':
       return null;

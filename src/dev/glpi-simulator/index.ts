@@ -5,7 +5,7 @@
 export { startGlpiSimulator } from './server';
 export { generateInventory } from './generate';
 export { itemsFromFile } from './items-file';
-export { csvLine, devicesCsv, parseCsv } from './csv';
+export { csvLine, devicesCsv } from './csv';
 export type {
   EndpointName,
   ExpectedStatus,

@@ -3,7 +3,7 @@
  * array of SimItem, or a CSV whose header names SimItem fields (id,name,serial,...).
  */
 import { readFileSync } from 'node:fs';
-import { parseCsv } from './csv';
+import { CsvParseError, parseCsv, type CsvRecord } from '../../devices/csv';
 import type { SimItem } from './types';
 
 const TEXT_FIELDS = ['otherserial', 'labelSerial', 'statusName', 'location'] as const;
@@ -26,19 +26,27 @@ function itemsFromJson(text: string, path: string): SimItem[] {
   return parsed.map((entry, index) => toItem(entry as Record<string, unknown>, `${path} item ${index}`));
 }
 
+/** Comma-separated, read by the project's one CSV parser (the one `npm run devices -- import` uses). */
 function itemsFromCsv(text: string, path: string): SimItem[] {
-  const [header, ...rows] = parseCsv(text);
-  if (!header || !header.includes('id') || !header.includes('serial')) {
+  let records: CsvRecord[];
+  try {
+    records = parseCsv(text.replace(/^\uFEFF/, ''), ',');
+  } catch (error) {
+    if (error instanceof CsvParseError) throw new Error(`${path}: ${error.message}`);
+    throw error;
+  }
+  const [header, ...rows] = records.filter(({ fields }) => !(fields.length === 1 && fields[0] === ''));
+  if (!header || !header.fields.includes('id') || !header.fields.includes('serial')) {
     throw new Error(`${path}: a CSV needs a header with at least id and serial (id,name,serial,...)`);
   }
-  return rows.map((row, index) => {
+  return rows.map((row) => {
     const record: Record<string, unknown> = {};
-    header.forEach((column, i) => {
-      const value = row[i];
+    header.fields.forEach((column, i) => {
+      const value = row.fields[i];
       // In CSV an empty cell is "no value": null serial, default entity, false flags.
       if (value !== undefined && value !== '') record[column.trim()] = value;
     });
-    return toItem(record, `${path} line ${index + 2}`);
+    return toItem(record, `${path} line ${row.line}`);
   });
 }
 

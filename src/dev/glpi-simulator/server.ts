@@ -16,36 +16,16 @@ import {
 import { rawResponse, type ApiResponse } from './responses';
 import { SessionStore } from './sessions';
 import { ItemStore } from './store';
-import type {
-  EndpointName,
-  FaultConfig,
-  FaultName,
-  RunningSimulator,
-  SimItem,
-  SimulatorOptions,
-  SimulatorStats,
+import {
+  ENDPOINT_NAMES,
+  FAULT_NAMES,
+  type FaultConfig,
+  type FaultName,
+  type RunningSimulator,
+  type SimItem,
+  type SimulatorOptions,
+  type SimulatorStats,
 } from './types';
-
-const ENDPOINTS: EndpointName[] = [
-  'initSession',
-  'killSession',
-  'changeActiveEntities',
-  'search',
-  'getFullSession',
-  'getGlpiConfig',
-  'other',
-];
-const FAULTS: FaultName[] = [
-  'down',
-  'hang',
-  'latency',
-  'error',
-  'malformed',
-  'html',
-  'rateLimit',
-  'sessionInvalidated',
-  'entitySwitch',
-];
 
 interface Counters {
   requests: Record<string, number>;
@@ -58,12 +38,12 @@ interface Counters {
 
 function emptyCounters(inFlight: number): Counters {
   return {
-    requests: Object.fromEntries(ENDPOINTS.map((e) => [e, 0])),
+    requests: Object.fromEntries(ENDPOINT_NAMES.map((e) => [e, 0])),
     total: 0,
     peakConcurrency: inFlight,
     sessionsOpened: 0,
     sessionsKilled: 0,
-    faultsInjected: Object.fromEntries(FAULTS.map((f) => [f, 0])),
+    faultsInjected: Object.fromEntries(FAULT_NAMES.map((f) => [f, 0])),
   };
 }
 

@@ -3,7 +3,6 @@
  * tree, and look-up indexes so that exact searches stay fast with 100,000+ items.
  */
 import type { SimItem } from './types';
-import { findOption } from './search-options';
 import { fold, foldForEquals, storedForm, type GlpiVersion } from './text-match';
 
 export const ROOT_ENTITY_NAME = 'Root entity';
@@ -41,6 +40,16 @@ export interface StoredItem {
   isTemplate: boolean;
   dateMod: string;
   foldedCache: Map<number, string | null>;
+}
+
+/**
+ * What the store needs of a search option to index and cache its values: a SearchOption
+ * (search-options.ts, which reads StoredItem) is one. Passed in, so that the store does not
+ * import the options that import it.
+ */
+export interface OptionValue {
+  id: number;
+  value: (item: StoredItem) => string | number | null;
 }
 
 export class ItemStore {
@@ -125,14 +134,13 @@ export class ItemStore {
   }
 
   /** Items of an itemtype whose option value equals `key` once folded for `=` (trailing spaces ignored). */
-  equalsCandidates(itemtype: string, optionId: number, key: string): readonly StoredItem[] {
-    const indexKey = `${itemtype}#${optionId}`;
+  equalsCandidates(itemtype: string, option: OptionValue, key: string): readonly StoredItem[] {
+    const indexKey = `${itemtype}#${option.id}`;
     let index = this.equalsIndexes.get(indexKey);
     if (!index) {
       index = new Map();
-      const option = findOption(String(optionId));
       for (const item of this.itemsOf(itemtype)) {
-        const value = option?.value(item);
+        const value = option.value(item);
         if (value === null || value === undefined) continue;
         const folded = foldForEquals(String(value));
         const bucket = index.get(folded);
@@ -145,12 +153,12 @@ export class ItemStore {
   }
 
   /** The folded form of an item's option value, computed once per item and option. */
-  foldedValue(item: StoredItem, optionId: number): string | null {
-    let folded = item.foldedCache.get(optionId);
+  foldedValue(item: StoredItem, option: OptionValue): string | null {
+    let folded = item.foldedCache.get(option.id);
     if (folded === undefined) {
-      const value = findOption(String(optionId))?.value(item);
-      folded = value === null || value === undefined ? null : fold(String(value));
-      item.foldedCache.set(optionId, folded);
+      const value = option.value(item);
+      folded = value === null ? null : fold(String(value));
+      item.foldedCache.set(option.id, folded);
     }
     return folded;
   }

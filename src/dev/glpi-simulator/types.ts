@@ -1,6 +1,7 @@
 /**
- * The simulator's public shapes. Other parts of the project (client tests, benchmarks, the
- * demo) depend on these exactly: add fields, never change or remove one.
+ * The simulator's public shapes, and the names its statistics count. Other parts of the
+ * project (client tests, benchmarks, the demo) depend on these exactly: add fields, never
+ * change or remove one.
  */
 
 /**
@@ -88,14 +89,38 @@ export interface SimulatorOptions {
   log?: (line: string) => void;
 }
 
-export type EndpointName =
-  'initSession' | 'killSession' | 'changeActiveEntities' | 'search' | 'getFullSession' | 'getGlpiConfig' | 'other';
+/** The endpoints the statistics count by name; every other request counts as 'other'. */
+export const COUNTED_ENDPOINTS = [
+  'initSession',
+  'killSession',
+  'changeActiveEntities',
+  'search',
+  'getFullSession',
+  'getGlpiConfig',
+] as const;
 
-export type FaultName =
-  'down' | 'hang' | 'latency' | 'error' | 'malformed' | 'html' | 'rateLimit' | 'sessionInvalidated' | 'entitySwitch';
+export type EndpointName = (typeof COUNTED_ENDPOINTS)[number] | 'other';
+
+/** Every key of SimulatorStats.requests. */
+export const ENDPOINT_NAMES: readonly EndpointName[] = [...COUNTED_ENDPOINTS, 'other'];
+
+/** Every key of SimulatorStats.faultsInjected. */
+export const FAULT_NAMES = [
+  'down',
+  'hang',
+  'latency',
+  'error',
+  'malformed',
+  'html',
+  'rateLimit',
+  'sessionInvalidated',
+  'entitySwitch',
+] as const;
+
+export type FaultName = (typeof FAULT_NAMES)[number];
 
 export interface SimulatorStats {
-  /** Per endpoint: initSession, killSession, changeActiveEntities, search, getFullSession, getGlpiConfig, other. */
+  /** Per endpoint of ENDPOINT_NAMES: initSession, killSession, …, other. */
   requests: Record<string, number>;
   total: number;
   /** Highest number of requests in flight at once since the last reset. */

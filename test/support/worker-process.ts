@@ -7,8 +7,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-export const PROJECT_ROOT = join(__dirname, '..', '..');
+import { ROOT } from './processes';
 
 export const WORKER_READY = /Worker polling task queue/;
 
@@ -62,11 +61,11 @@ export interface SpawnOptions {
 }
 
 export function spawnWorker(env: NodeJS.ProcessEnv, options: SpawnOptions = {}): WorkerProcess {
-  const script = options.script ?? join(PROJECT_ROOT, 'src', 'worker.ts');
+  const script = options.script ?? join(ROOT, 'src', 'worker.ts');
   // A compiled entry point (npm run build) runs without tsx, as a production image would.
   const loader = script.endsWith('.js') ? [] : ['--import', 'tsx'];
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, script], {
-    cwd: PROJECT_ROOT,
+    cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

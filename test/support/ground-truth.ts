@@ -2,7 +2,7 @@
  * A run's results against the simulator's ground truth, device by device: the totals can only
  * be right if every device got the status the generator says it must have.
  */
-import { Client as PgClient } from 'pg';
+import { withPg } from '../../src/db/pg';
 import type { GeneratedInventory } from '../../src/dev/glpi-simulator';
 import type { RunReport } from '../../src/workflows/types';
 
@@ -44,12 +44,9 @@ export async function verifyRun(
   inventory: GeneratedInventory,
   report?: Pick<RunReport, 'checked' | 'found' | 'conflicts' | 'notFound' | 'errors'>,
 ): Promise<Verification> {
-  const pg = new PgClient({ connectionString: databaseUrl });
-  await pg.connect();
-  let rows: ResultRow[];
-  try {
-    // One row per active device, with its result of this run (if any) and how many it has.
-    ({ rows } = await pg.query<ResultRow>(
+  // One row per active device, with its result of this run (if any) and how many it has.
+  const { rows } = await withPg(databaseUrl, (pg) =>
+    pg.query<ResultRow>(
       `SELECT d.serial_normalized, min(r.status::text) AS status, min(r.glpi_ids) AS glpi_ids,
               min(r.error_message) AS error_message, count(r.id) AS results
          FROM devices d
@@ -57,10 +54,8 @@ export async function verifyRun(
         WHERE d.active
         GROUP BY d.id, d.serial_normalized`,
       [checkRunId],
-    ));
-  } finally {
-    await pg.end();
-  }
+    ),
+  );
 
   const verification: Verification = {
     activeDevices: rows.length,
