@@ -25,13 +25,12 @@ import {
 } from '../src/config';
 import { MAX_TIMER_MS } from '../src/config/schema';
 import { EXIT } from '../src/cli/run';
-import { insertDevices } from '../src/db/devices';
 import { GlpiConfigError, loadGlpiConfig } from '../src/glpi';
 import { createWorker } from '../src/worker';
 import { checkAllDevices } from '../src/workflows';
-import { glpiFor, inventory, startSimulator } from './support/glpi';
+import { glpiFor, inventoryOnBothSides } from './support/glpi';
 import { runTs } from './support/processes';
-import { temporalAddress, temporalClient, testDatabase, uniqueTaskQueue, workflowBundle } from './support/services';
+import { temporalAddress, temporalClient, uniqueTaskQueue, workflowBundle } from './support/services';
 
 const GLPI_ENV = { GLPI_URL: 'https://glpi.example.org/apirest.php', GLPI_USER_TOKEN: 'cfg-token-93b1' };
 
@@ -175,10 +174,7 @@ describe('.env', () => {
 
 describe('run defaults', () => {
   test('planRun gets the workflow’s batch size: the schema default, or the one given', async () => {
-    const inv = inventory(30, 3);
-    const sim = await startSimulator({ items: inv.items });
-    const { db } = await testDatabase();
-    await insertDevices(db, inv.devices);
+    const { sim, db } = await inventoryOnBothSides(30, 3);
     const glpi = glpiFor(sim);
     const real = createActivities({ db, glpi });
     const seen: PlanRunInput[] = [];
