@@ -21,7 +21,8 @@ import { listSearchOptions } from './search-options';
 import type { Session, SessionStore } from './sessions';
 import { ROOT_ENTITY_NAME, type ItemStore } from './store';
 import { foldForEquals, phpTrim, storedForm, type GlpiVersion } from './text-match';
-import { COUNTED_ENDPOINTS, type EndpointName, type FaultConfig, type FaultName } from './types';
+import { COUNTED_ENDPOINTS, type EndpointName, type FaultConfig, type FaultName, type SimProfile } from './types';
+import { webServerPage, type WebLayout } from './web-pages';
 
 export interface ApiRequest {
   method: string;
@@ -43,7 +44,14 @@ export interface ApiSettings {
   userName: string;
   /** Public base URL ending in /apirest.php, for HATEOAS links. */
   baseUrl: string;
+  /** The first one is the active profile. */
+  profiles: SimProfile[];
+  webLayout: WebLayout;
+  stripAuthorization: boolean;
 }
+
+/** A default install's API user: Super-Admin, recursive on the root entity. */
+export const SUPER_ADMIN: SimProfile = { id: 4, name: 'Super-Admin', entities: [{ id: 0, recursive: true }] };
 
 /** What the API reads and changes besides the request: the data, the sessions, the counters. */
 export interface ApiState {
@@ -59,11 +67,13 @@ export interface ApiState {
 
 const COUNTED = new Set<string>(COUNTED_ENDPOINTS);
 
-/** The resource a URL asks for, as GLPI routes it: PATH_INFO trimmed, every "api/" removed. */
-export function routeOf(url: string): string[] | null {
-  const queryStart = url.indexOf('?');
-  const path = queryStart === -1 ? url : url.slice(0, queryStart);
-  const match = /^\/apirest\.php(\/.*)?$/.exec(path);
+/**
+ * The resource a URL asks for, as GLPI routes it: PATH_INFO trimmed, every "api/" removed; null for
+ * a URL that is not the API. GLPI 11 also serves the legacy API at `/api.php/v1`.
+ */
+export function routeOf(url: string, version: GlpiVersion = '10'): string[] | null {
+  const path = pathOf(url);
+  const match = (version === '11' ? /^\/(?:apirest\.php|api\.php\/v1)(\/.*)?$/ : /^\/apirest\.php(\/.*)?$/).exec(path);
   if (!match) return null;
   let pathInfo: string;
   try {
@@ -100,8 +110,8 @@ export class GlpiApi {
   }
 
   private route(request: ApiRequest): ApiResponse {
-    const route = routeOf(request.url);
-    if (!route) return rawResponse(404, 'text/html; charset=UTF-8', '<h1>Not Found</h1>\n');
+    const route = routeOf(request.url, this.settings.glpiVersion);
+    if (!route) return webServerPage(pathOf(request.url), this.settings.webLayout);
     if (request.method === 'OPTIONS') return rawResponse(200, 'text/html; charset=UTF-8', '');
 
     const body = phpTrim(request.body);
@@ -153,7 +163,7 @@ export class GlpiApi {
     if (sessionToken !== undefined) params.set('session_token', sessionToken);
     const appToken = header('app-token');
     if (appToken !== undefined) params.set('app_token', appToken);
-    applyAuthorization(header('authorization'), params);
+    if (!this.settings.stripAuthorization) applyAuthorization(header('authorization'), params);
     return params;
   }
 
@@ -204,7 +214,7 @@ export class GlpiApi {
     // Session::init() destroys the session the request carried: its token stops working.
     const previous = params.get('session_token');
     if (!phpEmpty(previous) && this.state.sessions.close(phpString(previous))) this.state.sessionKilled();
-    const session = this.state.sessions.open(this.settings.listLimit);
+    const session = this.state.sessions.open(this.settings.listLimit, this.activeProfile().entities[0]?.id ?? 0);
     this.state.sessionOpened();
     const answer: Record<string, unknown> = { session_token: session.token };
     if (!phpEmpty(params.get('get_full_session'))) answer.session = this.sessionData(session);
@@ -224,8 +234,13 @@ export class GlpiApi {
         return jsonResponse(200, { session: this.sessionData(session) });
       case 'getGlpiConfig':
         return jsonResponse(200, { cfg_glpi: this.config() });
-      case 'getMyEntities':
-        return jsonResponse(200, { myentities: store.entities.map((e) => ({ id: e.id, name: this.text(e.name) })) });
+      case 'getMyEntities': {
+        // The profiles' own entities; with is_recursive, everything below them that they reach.
+        const ids = isset(params.get('is_recursive'))
+          ? [...this.reachableEntities()]
+          : [...new Set(this.settings.profiles.flatMap((p) => p.entities.map((e) => e.id)))];
+        return jsonResponse(200, { myentities: ids.map((id) => ({ id, name: this.entityName(id) })) });
+      }
       case 'getActiveEntities':
         return jsonResponse(200, {
           active_entity: {
@@ -235,9 +250,9 @@ export class GlpiApi {
           },
         });
       case 'getActiveProfile':
-        return jsonResponse(200, { active_profile: this.profile() });
+        return jsonResponse(200, { active_profile: this.profile(this.activeProfile()) });
       case 'getMyProfiles':
-        return jsonResponse(200, { myprofiles: [this.profile()] });
+        return jsonResponse(200, { myprofiles: this.settings.profiles.map((p) => this.profileEntities(p)) });
       case 'listSearchOptions': {
         const itemtype = store.canonicalItemtype(rest[0] ?? '');
         return itemtype ? jsonResponse(200, listSearchOptions(itemtype)) : errors.resourceNotFound();
@@ -284,32 +299,64 @@ export class GlpiApi {
     if (isset(isRecursive) && typeof isRecursive !== 'boolean') return errors.badRequest();
     const entitiesId = params.get('entities_id');
     const { store } = this.state;
+    const reachable = this.reachableEntities();
     if (!isset(entitiesId)) {
-      session.activeEntity = 0;
+      // "All": what the active profile reaches. A non-recursive profile keeps seeing only its
+      // own entity, and GLPI still answers `true`.
+      session.activeEntity = this.activeProfile().entities[0]?.id ?? 0;
       session.activeEntityRecursive = true;
-      session.activeEntities = new Set(store.entities.map((e) => e.id));
+      session.activeEntities = reachable;
       return jsonResponse(200, true);
     }
     const id = phpIntval(entitiesId);
-    if (!store.entity(id)) return jsonResponse(200, false);
+    if (!store.entity(id) || !reachable.has(id)) return jsonResponse(200, false);
     const recursive = isRecursive === true;
     session.activeEntity = id;
     session.activeEntityRecursive = recursive;
-    session.activeEntities = new Set(recursive ? store.entityWithDescendants(id) : [id]);
+    session.activeEntities = new Set(
+      recursive ? store.entityWithDescendants(id).filter((e) => reachable.has(e)) : [id],
+    );
     return jsonResponse(200, true);
+  }
+
+  private activeProfile(): SimProfile {
+    return this.settings.profiles[0] ?? SUPER_ADMIN;
+  }
+
+  /** The entities the active profile covers: each of its entities, with their descendants where recursive. */
+  private reachableEntities(): Set<number> {
+    const { store } = this.state;
+    const ids = new Set<number>();
+    for (const entry of this.activeProfile().entities) {
+      if (!store.entity(entry.id)) continue;
+      for (const id of entry.recursive ? store.entityWithDescendants(entry.id) : [entry.id]) ids.add(id);
+    }
+    return ids;
+  }
+
+  private entityName(id: number): string {
+    return this.text(this.state.store.entity(id)?.completename ?? `Entity ${id}`);
   }
 
   private text(value: string): string {
     return storedForm(value, this.settings.glpiVersion);
   }
 
-  private profile(): Record<string, unknown> {
+  /** getMyProfiles' shape: id, name and the profile's entities with their recursive flag (0/1). */
+  private profileEntities(profile: SimProfile): Record<string, unknown> {
     return {
-      id: 4,
-      name: 'Super-Admin',
-      interface: 'central',
-      entities: [{ id: 0, name: ROOT_ENTITY_NAME, is_recursive: 1 }],
+      id: profile.id,
+      name: profile.name,
+      entities: profile.entities.map((e) => ({
+        id: e.id,
+        name: this.entityName(e.id),
+        is_recursive: e.recursive ? 1 : 0,
+      })),
     };
+  }
+
+  private profile(profile: SimProfile): Record<string, unknown> {
+    return { ...this.profileEntities(profile), interface: 'central' };
   }
 
   /** A plausible subset of $_SESSION; never the token itself. */
@@ -321,8 +368,13 @@ export class GlpiApi {
       glpiID: 2,
       glpiname: this.settings.userName,
       glpifriendlyname: this.settings.userName,
-      glpiactiveprofile: this.profile(),
-      glpiprofiles: { 4: { name: 'Super-Admin', entities: [{ id: 0, name: ROOT_ENTITY_NAME, is_recursive: 1 }] } },
+      glpiactiveprofile: this.profile(this.activeProfile()),
+      glpiprofiles: Object.fromEntries(
+        this.settings.profiles.map((p) => {
+          const { name, entities } = this.profileEntities(p);
+          return [String(p.id), { name, entities }];
+        }),
+      ),
       glpiactive_entity: session.activeEntity,
       glpiactive_entity_name: this.text(active?.completename ?? ROOT_ENTITY_NAME),
       glpiactive_entity_shortname: this.text(active?.name ?? ROOT_ENTITY_NAME),
@@ -348,6 +400,11 @@ export class GlpiApi {
       timezone: null,
     };
   }
+}
+
+function pathOf(url: string): string {
+  const queryStart = url.indexOf('?');
+  return queryStart === -1 ? url : url.slice(0, queryStart);
 }
 
 function queryOf(url: string): string {

@@ -16,6 +16,7 @@ export type {
   GenerateOptions,
   RunningSimulator,
   SimItem,
+  SimProfile,
   SimulatorOptions,
   SimulatorStats,
 } from './types';

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { endpointOf, GlpiApi, routeOf, type ApiState } from './api';
+import { endpointOf, GlpiApi, routeOf, SUPER_ADMIN, type ApiState } from './api';
 import {
   FaultPlan,
   htmlPageResponse,
@@ -86,12 +86,15 @@ export async function startGlpiSimulator(opts: SimulatorOptions = {}): Promise<R
     multiEntity: opts.multiEntity ?? true,
     userName: opts.userName ?? 'glpi-check',
     baseUrl: '',
+    profiles: opts.profiles && opts.profiles.length > 0 ? opts.profiles : [SUPER_ADMIN],
+    webLayout: opts.webLayout ?? 'root',
+    stripAuthorization: opts.stripAuthorization ?? false,
   };
   const api = new GlpiApi(settings, state);
 
   const answer = (request: IncomingMessage, response: ServerResponse, body: string, draw: FaultDraw): void => {
     if (stopping || response.destroyed) return;
-    const isSearch = endpointOf(routeOf(request.url ?? '/')) === 'search';
+    const isSearch = endpointOf(routeOf(request.url ?? '/', version)) === 'search';
     const fault = isSearch ? draw.searchFault : null;
     let result: ApiResponse;
     if (fault === 'rateLimit') result = rateLimitResponse(draw.variant, faultPlan.config.retryAfterSeconds ?? 1);
@@ -106,7 +109,7 @@ export async function startGlpiSimulator(opts: SimulatorOptions = {}): Promise<R
 
   const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     counters.total++;
-    const endpoint = endpointOf(routeOf(request.url ?? '/'));
+    const endpoint = endpointOf(routeOf(request.url ?? '/', version));
     counters.requests[endpoint] = (counters.requests[endpoint] ?? 0) + 1;
     inFlight++;
     counters.peakConcurrency = Math.max(counters.peakConcurrency, inFlight);

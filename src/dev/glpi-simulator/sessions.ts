@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 export interface Session {
   token: string;
   activeEntity: number;
-  activeEntityRecursive: boolean;
+  /** GLPI reports the integer 0/1 straight after initSession, and a boolean after changeActiveEntities. */
+  activeEntityRecursive: boolean | 0 | 1;
   activeEntities: Set<number>;
   listLimit: number;
 }
@@ -27,14 +28,15 @@ function newToken(): string {
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
 
-  open(listLimit: number): Session {
+  /** A new session sees only the user's default entity, without its children, until the switch. */
+  open(listLimit: number, defaultEntity = 0): Session {
     let token = newToken();
     while (this.sessions.has(token)) token = newToken();
     const session: Session = {
       token,
-      activeEntity: 0,
-      activeEntityRecursive: false,
-      activeEntities: new Set([0]),
+      activeEntity: defaultEntity,
+      activeEntityRecursive: 0,
+      activeEntities: new Set([defaultEntity]),
       listLimit,
     };
     this.sessions.set(token, session);

@@ -87,6 +87,27 @@ export interface SimulatorOptions {
   userName?: string;
   /** Receives one line per request (method, path, status); never tokens. Default: log nothing. */
   log?: (line: string) => void;
+  /**
+   * The API user's profiles (getMyProfiles); the first is the active one, and its entities decide what
+   * changeActiveEntities can reach. Default: Super-Admin, recursive on the root entity (sees everything).
+   * A profile on the root entity that is not recursive sees only the root entity, whatever the switch answers.
+   */
+  profiles?: SimProfile[];
+  /**
+   * What the web server answers outside the API. 'root' (default: GLPI's directory as web root, as
+   * `php -S` serves it): GLPI's HTML login page for any page, 404 for a missing static file.
+   * 'public' (GLPI 10.0.7+'s recommended `public/` web root): the login page at `/` and `/index.php`,
+   * 403 with an empty body elsewhere.
+   */
+  webLayout?: 'root' | 'public';
+  /** The web server drops the Authorization header before PHP sees it (php-fpm/CGI without CGIPassAuth). */
+  stripAuthorization?: boolean;
+}
+
+export interface SimProfile {
+  id: number;
+  name: string;
+  entities: { id: number; recursive: boolean }[];
 }
 
 /** The endpoints the statistics count by name; every other request counts as 'other'. */
@@ -97,6 +118,9 @@ export const COUNTED_ENDPOINTS = [
   'search',
   'getFullSession',
   'getGlpiConfig',
+  'getActiveEntities',
+  'getMyProfiles',
+  'getMyEntities',
 ] as const;
 
 export type EndpointName = (typeof COUNTED_ENDPOINTS)[number] | 'other';
