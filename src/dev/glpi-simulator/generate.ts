@@ -59,6 +59,14 @@ const AWKWARD: ((serial: string) => string)[] = [
   (s) => `${s}-日本`,
 ];
 
+/** How hand-typed serials keep white space that GLPI's `equals` does not ignore (only trailing spaces it does). */
+const STRAY_WHITESPACE: ((serial: string) => string)[] = [
+  (s) => `  ${s}  `,
+  (s) => `${s}\t`,
+  (s) => ` ${s}`,
+  (s) => `\t${s} `,
+];
+
 const SERIAL_ALPHABET = [...'ABCDEFGHJKLMNPQRSTUVWXYZ0123456789'];
 
 function randomChars(random: Random, length: number): string {
@@ -82,6 +90,7 @@ export function generateInventory(options: GenerateOptions): GeneratedInventory 
   const trashed = take(options.trashedDuplicateRate, 0.02, 0);
   const templates = take(options.templateRate, 0.01, trashed.size);
   const decoys = take(options.decoyRate, 0.05, trashed.size + templates.size);
+  const whitespace = take(options.whitespaceRate, 0, trashed.size + templates.size + decoys.size);
   const largeConflicts = count >= 1000 ? Math.max(1, Math.floor(count / 5000)) : 0;
 
   const devices: GeneratedDevice[] = [];
@@ -91,7 +100,8 @@ export function generateInventory(options: GenerateOptions): GeneratedInventory 
     const plan = plans[index];
     devices.push(builder.device(canonical, index));
     if (plan === 'found') {
-      builder.card(canonical);
+      if (whitespace.has(index)) builder.exactCard(STRAY_WHITESPACE[index % STRAY_WHITESPACE.length](canonical));
+      else builder.card(canonical);
       if (trashed.has(index)) builder.card(canonical, { isDeleted: true });
       if (templates.has(index)) builder.card(canonical, { isTemplate: true });
       if (decoys.has(index)) builder.decoy(canonical);
@@ -210,6 +220,7 @@ class CardBuilder {
 /** The expected outcome per device: the active, non-template cards sharing its normalised serial. */
 function withGroundTruth(items: SimItem[], devices: GeneratedDevice[]): GeneratedInventory {
   const cardsBySerial = new Map<string, number[]>();
+  const whitespaceBySerial = new Map<string, number[]>();
   for (const item of items) {
     if (item.isDeleted || item.isTemplate || item.serial === null) continue;
     const normalised = tryNormaliseSerial(item.serial);
@@ -217,8 +228,11 @@ function withGroundTruth(items: SimItem[], devices: GeneratedDevice[]): Generate
     const ids = cardsBySerial.get(normalised.serial);
     if (ids) ids.push(item.id);
     else cardsBySerial.set(normalised.serial, [item.id]);
+    if (item.serial !== item.serial.trim()) {
+      whitespaceBySerial.set(normalised.serial, [...(whitespaceBySerial.get(normalised.serial) ?? []), item.id]);
+    }
   }
-  const expected = new Map<string, { status: ExpectedStatus; glpiIds: number[] }>();
+  const expected: GeneratedInventory['expected'] = new Map();
   const counts = { found: 0, conflict: 0, not_found: 0 };
   for (const device of devices) {
     const serial = normaliseSerial(device.serial);
@@ -226,7 +240,12 @@ function withGroundTruth(items: SimItem[], devices: GeneratedDevice[]): Generate
     const glpiIds = [...(cardsBySerial.get(serial) ?? [])].sort((a, b) => a - b);
     const status: ExpectedStatus = glpiIds.length === 0 ? 'not_found' : glpiIds.length === 1 ? 'found' : 'conflict';
     counts[status]++;
-    expected.set(serial, { status, glpiIds });
+    const whitespaceIds = whitespaceBySerial.get(serial);
+    expected.set(serial, {
+      status,
+      glpiIds,
+      ...(whitespaceIds && { whitespaceIds: whitespaceIds.sort((a, b) => a - b) }),
+    });
   }
   return { items, devices, expected, counts };
 }

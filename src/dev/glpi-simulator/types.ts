@@ -184,8 +184,11 @@ export type ExpectedStatus = 'found' | 'conflict' | 'not_found';
 export interface GeneratedInventory {
   items: SimItem[];
   devices: GeneratedDevice[];
-  /** Keyed by normalised serial (normaliseSerial); glpiIds ascending. */
-  expected: Map<string, { status: ExpectedStatus; glpiIds: number[] }>;
+  /**
+   * Keyed by normalised serial (normaliseSerial); glpiIds ascending. `whitespaceIds`: the counted
+   * cards whose stored serial has leading or trailing white space (each one a data-quality finding).
+   */
+  expected: Map<string, { status: ExpectedStatus; glpiIds: number[]; whitespaceIds?: number[] }>;
   counts: { found: number; conflict: number; not_found: number };
 }
 
@@ -207,4 +210,9 @@ export interface GenerateOptions {
   decoyRate?: number;
   /** Include serials with & % _ + ^ $ " ' # / non-ASCII, inner spaces, mixed case. */
   awkwardSerials?: boolean;
+  /**
+   * Default 0: found devices (one card) whose card GLPI stores with stray white space, as typed by
+   * hand: leading and trailing spaces, a trailing TAB, a leading space. GLPI's `equals` misses them.
+   */
+  whitespaceRate?: number;
 }
