@@ -1,24 +1,25 @@
 /**
  * Looks up many serials with few requests: serials are packed into OR'd `equals` searches, one
  * search per chunk and itemtype, run in parallel, every page read, rows filtered client-side on
- * the exact normalised serial. See search-query.ts for the matching rule.
+ * the exact normalised serial. The serials still unmatched get a second pass with `contains`
+ * (cards stored with stray white space), filtered the same way. See search-query.ts for the rules.
  */
 import type { GlpiConfig } from './config';
 import { GlpiError, GlpiRequestError, GlpiUnavailableError } from './errors';
 import { malformed } from './http-errors';
-import { buildSearchQuery, planChunks, searchValuesFor, SEARCH_OPTION } from './search-query';
-import type { ChunkLimits, SearchQuery, SearchQueryShape, SerialTerm } from './search-query';
+import { buildSearchQuery, containsValueFor, planChunks, searchValuesFor, SEARCH_OPTION } from './search-query';
+import type { ChunkLimits, SearchQuery, SearchQueryShape, SearchType, SerialTerm } from './search-query';
 import {
   parseAcceptRange,
   parseContentRangeTotal,
   parseSearchPage,
-  rowSerials,
+  rowSerialValues,
   rowToItem,
   type SearchRow,
 } from './search-results';
 import { InvalidSerialError, normaliseSerial } from '../core/serial';
 import type { GlpiRequest, GlpiResponse } from './transport';
-import type { GlpiItem, GlpiLogger, LookupOptions, SerialLookup } from './types';
+import type { Finding, GlpiItem, GlpiLogger, LookupOptions, SerialLookup } from './types';
 
 export interface LookupContext {
   config: GlpiConfig;
@@ -44,15 +45,23 @@ class PagingChangedError extends Error {}
 
 interface SerialState {
   items: Map<string, GlpiItem>;
+  findings: Map<string, Finding>;
   error?: string;
-  /** Itemtypes still to search for this serial. */
+  /** Itemtypes still to search for this serial in the current pass. */
   remaining: number;
 }
 
+/** A wanted serial, with its values for the exact search and for the white-space pass. */
+interface LookupTerm extends SerialTerm {
+  /** `contains` values (none when the serial has nothing searchable left, see containsValueFor). */
+  containsValues: string[];
+}
+
 /**
- * Validates and deduplicates the serials, then looks them all up. Throws InvalidSerialError
- * before any request if one serial is invalid, and GlpiError if GLPI is unavailable or refuses
- * the credentials: a failure is never reported as not_found.
+ * Validates and deduplicates the serials, then looks them all up: the exact search, then (unless
+ * `whitespacePass: false`) the white-space pass for those it did not find. Throws
+ * InvalidSerialError before any request if one serial is invalid, and GlpiError if GLPI is
+ * unavailable or refuses the credentials: a failure is never reported as not_found.
  */
 export async function lookupSerials(
   ctx: LookupContext,
@@ -60,10 +69,72 @@ export async function lookupSerials(
   options: LookupOptions = {},
 ): Promise<Map<string, SerialLookup>> {
   const terms = toSearchTerms(rawSerials);
+  const states = new Map<string, SerialState>(terms.map((term) => [term.serial, newState()]));
+  const whitespacePass = options.whitespacePass !== false;
+  let done = 0;
+  const progress = (serials: number): void => {
+    done += serials;
+    options.onProgress?.(done, terms.length);
+  };
+  // A serial is done after the exact search unless the white-space pass still has to look for it.
+  await runPass(ctx, terms, 'equals', states, (term) => {
+    if (!whitespacePass || !isUnmatched(states.get(term.serial)!)) progress(1);
+  });
+  if (whitespacePass) {
+    const pending = terms.filter((term) => isUnmatched(states.get(term.serial)!));
+    progress(pending.filter((term) => term.containsValues.length === 0).length);
+    await runPass(ctx, pending, 'contains', states, () => progress(1));
+  }
+  return toResults(states);
+}
+
+/**
+ * The white-space pass alone, for serials an exact lookup (`whitespacePass: false`) reported
+ * not_found: `contains` searches, kept only where the stored serial normalises to the wanted one.
+ * Answers for every serial given (found, conflict, not_found or error).
+ */
+export async function lookupStrayWhitespace(
+  ctx: LookupContext,
+  rawSerials: readonly string[],
+): Promise<Map<string, SerialLookup>> {
+  const terms = toSearchTerms(rawSerials);
+  const states = new Map<string, SerialState>(terms.map((term) => [term.serial, newState()]));
+  await runPass(ctx, terms, 'contains', states, () => undefined);
+  return toResults(states);
+}
+
+function newState(): SerialState {
+  return { items: new Map(), findings: new Map(), remaining: 0 };
+}
+
+function isUnmatched(state: SerialState): boolean {
+  return state.items.size === 0 && state.error === undefined;
+}
+
+/**
+ * One pass over every itemtype: serials packed into OR'd criteria of `searchtype`, chunks run in
+ * parallel, every page read, rows kept only where a searched field normalises to a wanted serial.
+ * `onDone` is called once per serial, when all its itemtypes are searched.
+ */
+async function runPass(
+  ctx: LookupContext,
+  allTerms: readonly LookupTerm[],
+  searchtype: SearchType,
+  states: Map<string, SerialState>,
+  onDone: (term: SerialTerm) => void,
+): Promise<void> {
   const { config } = ctx;
+  const terms: SerialTerm[] =
+    searchtype === 'equals'
+      ? [...allTerms]
+      : allTerms
+          .filter((term) => term.containsValues.length > 0)
+          .map((term) => ({ serial: term.serial, values: term.containsValues }));
+  if (terms.length === 0) return;
   const fields = [config.serialField, ...(config.labelSerialField === null ? [] : [config.labelSerialField])];
   const shape: SearchQueryShape = {
     fields,
+    searchtype,
     forcedisplay: [
       ...new Set([
         SEARCH_OPTION.id,
@@ -75,17 +146,11 @@ export async function lookupSerials(
       ]),
     ],
   };
-
-  const states = new Map<string, SerialState>(
-    terms.map((term) => [term.serial, { items: new Map(), remaining: config.itemtypes.length }]),
-  );
-  let done = 0;
+  for (const term of terms) states.get(term.serial)!.remaining = config.itemtypes.length;
   const markDone = (chunk: readonly SerialTerm[]): void => {
     for (const term of chunk) {
-      const state = states.get(term.serial)!;
-      if (--state.remaining === 0) done++;
+      if (--states.get(term.serial)!.remaining === 0) onDone(term);
     }
-    options.onProgress?.(done, terms.length);
   };
 
   const limitsFor = (itemtype: string): ChunkLimits => ({
@@ -109,7 +174,7 @@ export async function lookupSerials(
       // bisection to the serial that causes them; everything else fails the whole lookup.
       if (!(error instanceof GlpiRequestError || error instanceof TooManyVariablesError)) throw error;
       if (chunk.length > 1) {
-        ctx.logger.debug('GLPI refused a search chunk, splitting it', { itemtype, serials: chunk.length });
+        ctx.logger.debug('GLPI refused a search chunk, splitting it', { itemtype, serials: chunk.length, searchtype });
         await searchHalves(itemtype, chunk);
         return;
       }
@@ -130,11 +195,18 @@ export async function lookupSerials(
   const collectMatches = (rows: SearchRow[], chunk: readonly SerialTerm[], itemtype: string): void => {
     const wanted = new Set(chunk.map((term) => term.serial));
     for (const row of rows) {
-      const matched = [...rowSerials(row, fields)].filter((serial) => wanted.has(serial));
+      const matched = [...rowSerialValues(row, fields)].filter(([serial]) => wanted.has(serial));
       if (matched.length === 0) continue; // an over-broad SQL match: not this serial
       const item = rowToItem(row, itemtype, config.serialField);
       if (!item) throw malformed({ method: 'GET', endpoint: searchEndpoint(itemtype) }, 'a row without a valid id');
-      for (const serial of matched) states.get(serial)!.items.set(`${itemtype}#${item.id}`, item);
+      for (const [serial, stored] of matched) {
+        const state = states.get(serial)!;
+        const key = `${itemtype}#${item.id}`;
+        state.items.set(key, item);
+        if (stored !== stored.trim()) {
+          state.findings.set(key, { kind: 'serial_whitespace', itemtype, glpiId: item.id, storedSerial: stored });
+        }
+      }
     }
   };
 
@@ -142,22 +214,26 @@ export async function lookupSerials(
     planChunks(terms, shape, limitsFor(itemtype)).map((chunk) => ({ itemtype, chunk })),
   );
   await runPool(tasks, config.maxConcurrency, ({ itemtype, chunk }) => searchChunk(itemtype, chunk));
+}
 
+function toResults(states: Map<string, SerialState>): Map<string, SerialLookup> {
   const results = new Map<string, SerialLookup>();
+  const byItem = (a: { itemtype: string }, b: { itemtype: string }) => a.itemtype.localeCompare(b.itemtype);
   for (const [serial, state] of states) {
     if (state.error !== undefined) {
-      results.set(serial, { serial, status: 'error', items: [], error: state.error });
+      results.set(serial, { serial, status: 'error', items: [], findings: [], error: state.error });
       continue;
     }
-    const items = [...state.items.values()].sort((a, b) => a.itemtype.localeCompare(b.itemtype) || a.id - b.id);
+    const items = [...state.items.values()].sort((a, b) => byItem(a, b) || a.id - b.id);
+    const findings = [...state.findings.values()].sort((a, b) => byItem(a, b) || a.glpiId - b.glpiId);
     const status = items.length === 0 ? 'not_found' : items.length === 1 ? 'found' : 'conflict';
-    results.set(serial, { serial, status, items });
+    results.set(serial, { serial, status, items, findings });
   }
   return results;
 }
 
 /** Normalises (throwing InvalidSerialError), deduplicates, and keeps each distinct spelling. */
-function toSearchTerms(rawSerials: readonly string[]): SerialTerm[] {
+function toSearchTerms(rawSerials: readonly string[]): LookupTerm[] {
   const spellings = new Map<string, Set<string>>();
   for (const raw of rawSerials) {
     const serial = normaliseSerial(raw);
@@ -170,7 +246,11 @@ function toSearchTerms(rawSerials: readonly string[]): SerialTerm[] {
     if (known) known.add(raw.trim());
     else spellings.set(serial, new Set([raw.trim()]));
   }
-  return [...spellings].map(([serial, raws]) => ({ serial, values: searchValuesFor([...raws]) }));
+  return [...spellings].map(([serial, raws]) => ({
+    serial,
+    values: searchValuesFor([...raws]),
+    containsValues: [...new Set([...raws].map(containsValueFor).filter((value) => value !== null))],
+  }));
 }
 
 function searchEndpoint(itemtype: string): string {

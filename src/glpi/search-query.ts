@@ -12,6 +12,11 @@
  *   stores them raw: so a serial with one of those characters is searched in both forms, OR'd.
  * - An empty value would make GLPI drop the criterion and return the whole table: never sent.
  * Rows are then filtered client-side on the exact normalised serial (see search-results.ts).
+ *
+ * The one use of `contains`: GLPI stores serials as typed, and `equals` ignores only trailing
+ * spaces, so a card typed `  X-1` or `X-1<TAB>` is missed by the exact search. The serials it did
+ * not find are searched again with `contains` (a LIKE '%X-1%'), whose over-broad rows are thrown
+ * away by the same client-side filter: a row is kept only if its serial normalises to the wanted one.
  */
 
 /** One wanted serial and the values to send for it. */
@@ -66,11 +71,29 @@ export function searchValuesFor(rawSpellings: readonly string[]): string[] {
   return [...values];
 }
 
+/**
+ * The `contains` value that finds a serial whatever white space GLPI stored around it, or null when
+ * nothing searchable is left. GLPI's LIKE cannot match `& < >` on GLPI 10 (stored encoded, the
+ * searched value decoded), treats a leading `^`, a trailing `$` and the words NULL/null specially,
+ * and `\` is LIKE's escape: each of those becomes the `%` wildcard (GLPI leaves `%` unescaped), which
+ * only widens the match; the client-side filter keeps the exact rows.
+ */
+export function containsValueFor(rawSpelling: string): string | null {
+  let value = rawSpelling.trim().replace(/[&<>\\]/g, '%');
+  value = value.replace(/^\^/, '%').replace(/\$$/, '%');
+  if (value === 'NULL' || value === 'null') value += '%';
+  return /[^%\s]/.test(value) ? value : null;
+}
+
+export type SearchType = 'equals' | 'contains';
+
 export interface SearchQueryShape {
-  /** Search option ids whose value must equal the serial (serial field, label serial field). */
+  /** Search option ids whose value must match the serial (serial field, label serial field). */
   fields: readonly number[];
   /** Columns to return. */
   forcedisplay: readonly number[];
+  /** Default `equals`; `contains` only for the white-space pass. */
+  searchtype?: SearchType;
 }
 
 export interface SearchQuery {
@@ -87,11 +110,11 @@ export interface SearchQuery {
 }
 
 // GLPI's own documentation writes the brackets unencoded; PHP's parse_str takes both.
-function criterionPairs(index: number, field: number, value: string): string[] {
+function criterionPairs(index: number, field: number, value: string, searchtype: SearchType = 'equals'): string[] {
   const prefix = `criteria[${index}]`;
   const pairs = [
     `${prefix}[field]=${field}`,
-    `${prefix}[searchtype]=equals`,
+    `${prefix}[searchtype]=${searchtype}`,
     `${prefix}[value]=${encodeURIComponent(value)}`,
   ];
   // The first criterion's link is ignored by GLPI: save the variable.
@@ -110,7 +133,7 @@ export function buildSearchQuery(terms: readonly SerialTerm[], shape: SearchQuer
     for (const field of shape.fields) {
       for (const value of term.values) {
         if (value === '') throw new Error('refusing to search an empty value: GLPI would return every item');
-        criteria.push(...criterionPairs(index++, field, value));
+        criteria.push(...criterionPairs(index++, field, value, shape.searchtype));
       }
     }
   }
@@ -171,7 +194,7 @@ function termCost(
   let index = firstIndex;
   for (const field of shape.fields) {
     for (const value of term.values) {
-      const pairs = criterionPairs(index++, field, value);
+      const pairs = criterionPairs(index++, field, value, shape.searchtype);
       bytes += pairs.join('&').length + 1; // + the `&` joining it to what precedes
       variables += pairs.length;
     }

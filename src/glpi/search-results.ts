@@ -84,15 +84,21 @@ export function rowToItem(row: SearchRow, itemtype: string, serialField: number)
  * whatever GLPI's SQL matched.
  */
 export function rowSerials(row: SearchRow, fields: readonly number[]): Set<string> {
-  const serials = new Set<string>();
+  return new Set(rowSerialValues(row, fields).keys());
+}
+
+/** Like rowSerials, with the value as GLPI stores it (decoded, white space kept) for each. */
+export function rowSerialValues(row: SearchRow, fields: readonly number[]): Map<string, string> {
+  const serials = new Map<string, string>();
   const add = (value: unknown): void => {
     if (Array.isArray(value)) {
       value.forEach(add);
       return;
     }
     if (typeof value !== 'string' && typeof value !== 'number') return;
-    const normalised = tryNormaliseSerial(decodeGlpiText(String(value)));
-    if (normalised.ok) serials.add(normalised.serial);
+    const stored = decodeGlpiText(String(value));
+    const normalised = tryNormaliseSerial(stored);
+    if (normalised.ok && !serials.has(normalised.serial)) serials.set(normalised.serial, stored);
   };
   for (const field of fields) add(row[String(field)]);
   return serials;

@@ -1,7 +1,7 @@
 import type { GlpiConfig } from './config';
 import { GlpiAuthError, GlpiError, GlpiSessionExpiredError, GlpiUnavailableError } from './errors';
 import { malformed } from './http-errors';
-import { lookupSerials, type LookupContext } from './lookup';
+import { lookupSerials, lookupStrayWhitespace, type LookupContext } from './lookup';
 import type { GlpiRequest, GlpiResponse, GlpiTransport } from './transport';
 import type { GlpiLogger, GlpiPingResult, LookupOptions, SerialLookup } from './types';
 
@@ -37,13 +37,21 @@ export class GlpiSession {
 
   /** See lookupSerials in lookup.ts. */
   lookupSerials(rawSerials: readonly string[], options?: LookupOptions): Promise<Map<string, SerialLookup>> {
-    const context: LookupContext = {
+    return lookupSerials(this.lookupContext(), rawSerials, options);
+  }
+
+  /** The white-space pass alone (see lookupStrayWhitespace in lookup.ts), for serials found nowhere. */
+  whitespacePass(rawSerials: readonly string[]): Promise<Map<string, SerialLookup>> {
+    return lookupStrayWhitespace(this.lookupContext(), rawSerials);
+  }
+
+  private lookupContext(): LookupContext {
+    return {
       config: this.config,
       logger: this.logger,
       request: (request) => this.request(request),
       serverLimits: this.serverLimits,
     };
-    return lookupSerials(context, rawSerials, options);
   }
 
   /** Who we are logged in as; rights missing on getFullSession / getGlpiConfig are not fatal. */

@@ -14,12 +14,29 @@ export interface GlpiItem {
   entity: string | null;
 }
 
+/**
+ * A card's serial as GLPI stores it has white space before or after it (typed by hand): GLPI's
+ * exact search misses such a card, the white-space pass finds it, and the fix is on the card.
+ */
+export interface SerialWhitespaceFinding {
+  kind: 'serial_whitespace';
+  itemtype: string;
+  glpiId: number;
+  /** The serial exactly as GLPI stores it (decoded), white space included. */
+  storedSerial: string;
+}
+
+/** A data-quality problem noticed on a GLPI card while classifying a device (more kinds to come). */
+export type Finding = SerialWhitespaceFinding;
+
 export interface SerialLookup {
   /** The normalised serial (see normaliseSerial). */
   serial: string;
   /** found: exactly one item; conflict: several; not_found: none; error: the lookup of this serial failed. */
   status: LookupStatus;
   items: GlpiItem[];
+  /** Data-quality problems of the items found (empty when none). */
+  findings: Finding[];
   /** Why the lookup failed, when status is `error`. */
   error?: string;
 }
@@ -27,6 +44,12 @@ export interface SerialLookup {
 export interface LookupOptions {
   /** Called as serials complete, with the number of distinct serials done and in all. */
   onProgress?(done: number, total: number): void;
+  /**
+   * Default true: serials the exact search did not find are searched again for cards stored with
+   * stray white space. false leaves that to a later whitespacePass() call (the check activity
+   * runs one per batch, which keeps it to about one request per batch).
+   */
+  whitespacePass?: boolean;
 }
 
 /** Same shape as Temporal's Logger, so an activity can pass `log` from @temporalio/activity. */
