@@ -2,12 +2,16 @@
  * `glpi ping` and `glpi find <serial>...`: check the GLPI settings and look serials up by hand,
  * with the same client (and the same matching) as the nightly check.
  */
+import { describeFinding } from '../glpi/findings';
 import {
+  describeScope,
   GlpiAuthError,
   GlpiClient,
   GlpiConfigError,
   GlpiUnavailableError,
   loadGlpiConfig,
+  scopeWarning,
+  type Finding,
   type GlpiItem,
   type GlpiLogger,
   type LookupStatus,
@@ -17,7 +21,8 @@ import { tryNormaliseSerial } from '../core/serial';
 import { EXIT, parseArguments } from './run';
 
 const USAGE = `Usage:
-  glpi ping [--json]               log in, switch to all entities, show user, profile and GLPI version
+  glpi ping [--json]               log in, switch to all entities, show user, profile, GLPI version and
+                                   the entities in scope (a warning when some entities are out of sight)
   glpi find <serial>... [--json]   look serials up: found, conflict, not_found or error, with the items
 Options:
   --json       machine-readable output on stdout
@@ -25,14 +30,16 @@ Options:
   -h, --help   this help
 Settings come from the environment: GLPI_URL (apirest.php URL), GLPI_APP_TOKEN, GLPI_USER_TOKEN or
 GLPI_USERNAME + GLPI_PASSWORD, GLPI_VERIFY_TLS, GLPI_TIMEOUT_MS, GLPI_ITEMTYPES, GLPI_SERIAL_FIELD,
-GLPI_LABEL_SERIAL_FIELD, GLPI_MAX_CONCURRENCY, GLPI_MAX_REQUESTS_PER_SECOND.
-Exit codes: 0 ok, 1 a serial's lookup failed, 2 bad arguments, 3 GLPI unavailable,
+GLPI_LABEL_SERIAL_FIELD, GLPI_MAX_CONCURRENCY, GLPI_MAX_REQUESTS_PER_SECOND, GLPI_REQUIRE_FULL_SCOPE,
+GLPI_USER_TOKEN_IN_QUERY.
+Exit codes: 0 ok, 1 a serial's lookup failed or (ping) a warning, 2 bad arguments, 3 GLPI unavailable,
 4 configuration or credentials refused.`;
 
 export interface FindOutput {
   serial: string;
   status: LookupStatus;
   items: GlpiItem[];
+  findings: Finding[];
   error?: string;
 }
 
@@ -100,8 +107,9 @@ function parse(argv: string[]) {
 
 async function ping(client: GlpiClient, json: boolean, io: Io): Promise<number> {
   const result = await client.ping();
+  const warning = scopeWarning(result.scope);
   if (json) {
-    io.out(JSON.stringify(result, null, 2));
+    io.out(JSON.stringify({ ...result, ...(warning && { warning }) }, null, 2));
   } else {
     const parts = [
       `logged in as ${result.user ?? '(user not exposed)'}`,
@@ -109,9 +117,11 @@ async function ping(client: GlpiClient, json: boolean, io: Io): Promise<number> 
       `GLPI ${result.glpiVersion ?? 'version not exposed'}`,
       `switched to all entities${result.activeEntities === undefined ? '' : ` (${result.activeEntities})`}`,
     ];
-    io.out(`OK: ${parts.join(', ')}`);
+    io.out(`${warning ? 'WARNING' : 'OK'}: ${parts.join(', ')}`);
+    io.out(warning ? `WARNING: ${warning}` : describeScope(result.scope));
   }
-  return EXIT.ok;
+  // A partial scope is a warning: exit code 1, as doctor gives for a warning.
+  return warning ? EXIT.failed : EXIT.ok;
 }
 
 async function find(client: GlpiClient, rawSerials: string[], json: boolean, io: Io): Promise<number> {
@@ -128,11 +138,12 @@ async function find(client: GlpiClient, rawSerials: string[], json: boolean, io:
           serial: normalised.serial,
           status: 'error',
           items: [],
+          findings: [],
           error: 'not looked up',
         });
       }
     } else {
-      outputs.set(`invalid:${raw}`, { serial: raw, status: 'error', items: [], error: normalised.error });
+      outputs.set(`invalid:${raw}`, { serial: raw, status: 'error', items: [], findings: [], error: normalised.error });
     }
   }
   if (valid.length > 0) {
@@ -142,6 +153,7 @@ async function find(client: GlpiClient, rawSerials: string[], json: boolean, io:
         serial,
         status: lookup.status,
         items: lookup.items,
+        findings: lookup.findings,
         ...(lookup.error !== undefined && { error: lookup.error }),
       });
     }
@@ -167,6 +179,7 @@ function describe(result: FindOutput): string {
       `  ${item.itemtype} #${item.id} ${item.name ?? '(no name)'}${details.length ? ` (${details.join(', ')})` : ''}`,
     );
   }
+  for (const finding of result.findings) lines.push(`  finding: ${describeFinding(finding)}`);
   return lines.join('\n');
 }
 

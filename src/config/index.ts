@@ -121,6 +121,8 @@ export function loadGlpiSettings(env: Env = environment()) {
     pageSize: read('GLPI_PAGE_SIZE'),
     maxUrlBytes: read('GLPI_MAX_URL_BYTES'),
     maxInputVars: read('GLPI_MAX_INPUT_VARS'),
+    requireFullScope: read('GLPI_REQUIRE_FULL_SCOPE'),
+    userTokenInQuery: read('GLPI_USER_TOKEN_IN_QUERY'),
     retryAttempts: read('GLPI_RETRY_ATTEMPTS'),
     retryBaseDelayMs: read('GLPI_RETRY_BASE_DELAY_MS'),
     retryBudgetMs: read('GLPI_RETRY_BUDGET_MS'),

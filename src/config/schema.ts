@@ -300,6 +300,19 @@ export const SETTINGS = {
     unit: 'ms',
     description: 'total time a request may spend retrying',
   },
+  GLPI_REQUIRE_FULL_SCOPE: {
+    section: 'glpi',
+    kind: 'boolean',
+    default: false,
+    description: 'a GLPI user who does not see every entity fails the run (configuration) instead of a warning',
+  },
+  GLPI_USER_TOKEN_IN_QUERY: {
+    section: 'glpi',
+    kind: 'boolean',
+    default: false,
+    description:
+      'send the user token as a query parameter, for web servers that drop `Authorization` (it can then appear in access logs)',
+  },
 
   CHECK_BATCH_SIZE: {
     section: 'check',

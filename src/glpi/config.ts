@@ -48,6 +48,13 @@ export interface GlpiConfig {
   retryBaseDelayMs: number;
   /** Total time a request may spend retrying before the error reaches the caller. */
   retryBudgetMs: number;
+  /** A session that does not see every entity is a configuration error (instead of a warning). */
+  requireFullScope: boolean;
+  /**
+   * Send the user token as a `user_token` query parameter of initSession instead of the
+   * Authorization header, for web servers that drop that header. It can land in web server logs.
+   */
+  userTokenInQuery: boolean;
 }
 
 /** Everything a test or a caller may set; the same validation as the environment. */
@@ -70,6 +77,8 @@ export interface GlpiConfigOptions {
   retryAttempts?: number;
   retryBaseDelayMs?: number;
   retryBudgetMs?: number;
+  requireFullScope?: boolean;
+  userTokenInQuery?: boolean;
 }
 
 /** The option each environment variable sets; names in errors come from here. */
@@ -92,6 +101,8 @@ const SETTING_OF = {
   retryAttempts: 'GLPI_RETRY_ATTEMPTS',
   retryBaseDelayMs: 'GLPI_RETRY_BASE_DELAY_MS',
   retryBudgetMs: 'GLPI_RETRY_BUDGET_MS',
+  requireFullScope: 'GLPI_REQUIRE_FULL_SCOPE',
+  userTokenInQuery: 'GLPI_USER_TOKEN_IN_QUERY',
 } as const satisfies Record<keyof GlpiConfigOptions, SettingName>;
 
 /** The defaults, from the one schema (src/config/schema.ts). */
@@ -108,6 +119,8 @@ export const GLPI_CONFIG_DEFAULTS = {
   retryAttempts: defaultOf('GLPI_RETRY_ATTEMPTS'),
   retryBaseDelayMs: defaultOf('GLPI_RETRY_BASE_DELAY_MS'),
   retryBudgetMs: defaultOf('GLPI_RETRY_BUDGET_MS'),
+  requireFullScope: defaultOf('GLPI_REQUIRE_FULL_SCOPE'),
+  userTokenInQuery: defaultOf('GLPI_USER_TOKEN_IN_QUERY'),
 } as const;
 
 type Namer = (key: keyof GlpiConfigOptions) => string;
@@ -188,6 +201,8 @@ function buildConfig(options: GlpiConfigOptions, name: Namer): GlpiConfig {
     retryAttempts: number('retryAttempts', GLPI_CONFIG_DEFAULTS.retryAttempts),
     retryBaseDelayMs: number('retryBaseDelayMs', GLPI_CONFIG_DEFAULTS.retryBaseDelayMs),
     retryBudgetMs: number('retryBudgetMs', GLPI_CONFIG_DEFAULTS.retryBudgetMs),
+    requireFullScope: options.requireFullScope ?? GLPI_CONFIG_DEFAULTS.requireFullScope,
+    userTokenInQuery: options.userTokenInQuery ?? GLPI_CONFIG_DEFAULTS.userTokenInQuery,
   };
 }
 

@@ -12,12 +12,18 @@ import {
   GlpiUnavailableError,
 } from './errors';
 import { redactSecrets } from '../redaction';
+import { wrongUrlError } from './url-diagnosis';
 
 export interface RequestContext {
   method: string;
   endpoint: string;
   /** Values to mask in anything we quote from the answer. */
   secrets: readonly string[];
+}
+
+/** For answers that are not GLPI's JSON: the configured GLPI_URL tells a wrong one from an outage. */
+export interface AnswerContext extends RequestContext {
+  url: string;
 }
 
 /** GLPI's error body: `["ERROR_CODE", "message"]`. */
@@ -135,12 +141,16 @@ export function errorFromGlpiCode(
   }
 }
 
-/** An answer that is not a 2xx JSON body. */
+/** An answer that is not a 2xx JSON body, nor a GLPI error. */
 export function errorFromHttpStatus(
   httpStatus: number,
   headers: Record<string, string | undefined>,
-  ctx: RequestContext,
+  bodyText: string,
+  ctx: AnswerContext,
 ): GlpiError {
+  // A web server's 403 or 404 page (not GLPI's JSON): GLPI_URL is wrong, or a rule blocks the API.
+  const wrongUrl = wrongUrlError({ ...ctx, httpStatus, contentType: headers['content-type'], bodyText });
+  if (wrongUrl) return wrongUrl;
   const details: GlpiErrorDetails = { method: ctx.method, endpoint: ctx.endpoint, httpStatus };
   const where = `${ctx.method} ${ctx.endpoint}`;
   const retryAfterMs = parseRetryAfter(headers['retry-after']);
@@ -164,14 +174,7 @@ export function errorFromHttpStatus(
       ...(retryAfterMs !== undefined && { retryAfterMs }),
     });
   }
-  if (httpStatus === 404) {
-    return new GlpiConfigError(
-      'URL_NOT_FOUND',
-      `${where} answered HTTP 404 without a GLPI error: GLPI_URL must point at GLPI's apirest.php`,
-      { ...details, variable: 'GLPI_URL' },
-    );
-  }
-  if (httpStatus === 401 || httpStatus === 403 || httpStatus === 407) {
+  if (httpStatus === 401 || httpStatus === 407) {
     return new GlpiAuthError(
       `HTTP_${httpStatus}`,
       `${where} was refused with HTTP ${httpStatus} by something other than GLPI (a proxy or web server rule?)`,
@@ -184,20 +187,26 @@ export function errorFromHttpStatus(
   return new GlpiRequestError(`HTTP_${httpStatus}`, `${where} was refused with HTTP ${httpStatus}`, details);
 }
 
-/** A 2xx answer whose body is not the JSON GLPI sends. */
+/**
+ * A 2xx answer whose body is not the JSON GLPI sends: GLPI's login page (GLPI_URL is the web
+ * interface) is a configuration error; its maintenance and "Mysql Error" pages are outages.
+ */
 export function errorFromBadBody(
   httpStatus: number,
   contentType: string | undefined,
   bodyText: string,
-  ctx: RequestContext,
-): GlpiUnavailableError {
+  ctx: AnswerContext,
+): GlpiError {
+  const wrongUrl = wrongUrlError({ ...ctx, httpStatus, contentType, bodyText });
+  if (wrongUrl) return wrongUrl;
   const details: GlpiErrorDetails = { method: ctx.method, endpoint: ctx.endpoint, httpStatus };
   const where = `${ctx.method} ${ctx.endpoint}`;
   if (/html/i.test(contentType ?? '') || /^\s*<(!doctype|html)/i.test(bodyText)) {
-    // GLPI's maintenance page and its "Mysql Error" page are both HTML with status 200.
+    // GLPI's maintenance page and its "Mysql Error" page are both HTML with status 200. (Its login
+    // page mentions "GLPI internal database": it never gets here, see wrongUrlError.)
     const hint = /maintenance/i.test(bodyText)
       ? ' (maintenance mode)'
-      : /mysql|database|sql/i.test(bodyText)
+      : /mysql error|sql server could not be established/i.test(bodyText)
         ? ' (database error)'
         : '';
     return new GlpiUnavailableError('HTML_RESPONSE', `GLPI answered ${where} with an HTML page${hint}`, details);

@@ -19,5 +19,15 @@ export { redactSecrets, Secret } from '../redaction';
 export { decodeGlpiText, encodeGlpi10StoredForm } from './search-query';
 // The lookup throws it for a serial it cannot search for; the rule itself lives in src/core.
 export { InvalidSerialError } from '../core/serial';
+export { describeScope, scopeWarning, type GlpiScope, type ScopeEntity, type ScopeProfile } from './scope';
 export { GlpiSession } from './session';
-export type { GlpiItem, GlpiLogger, GlpiPingResult, LookupOptions, LookupStatus, SerialLookup } from './types';
+export type {
+  Finding,
+  GlpiItem,
+  GlpiLogger,
+  GlpiPingResult,
+  LookupOptions,
+  LookupStatus,
+  SerialLookup,
+  SerialWhitespaceFinding,
+} from './types';

@@ -1,7 +1,8 @@
 import type { GlpiConfig } from './config';
-import { GlpiAuthError, GlpiError, GlpiSessionExpiredError, GlpiUnavailableError } from './errors';
+import { GlpiAuthError, GlpiConfigError, GlpiError, GlpiSessionExpiredError, GlpiUnavailableError } from './errors';
 import { malformed } from './http-errors';
 import { lookupSerials, lookupStrayWhitespace, type LookupContext } from './lookup';
+import { fullScopeRequired, readScope, type GlpiScope } from './scope';
 import type { GlpiRequest, GlpiResponse, GlpiTransport } from './transport';
 import type { GlpiLogger, GlpiPingResult, LookupOptions, SerialLookup } from './types';
 
@@ -54,9 +55,20 @@ export class GlpiSession {
     };
   }
 
-  /** Who we are logged in as; rights missing on getFullSession / getGlpiConfig are not fatal. */
+  /**
+   * The entities this session really sees (see scope.ts). With GLPI_REQUIRE_FULL_SCOPE a partial
+   * scope is a configuration error.
+   */
+  async scope(): Promise<GlpiScope> {
+    const scope = await readScope((request) => this.request(request), this.config.itemtypes[0]);
+    if (this.config.requireFullScope && !scope.complete) throw fullScopeRequired(scope);
+    return scope;
+  }
+
+  /** Who we are logged in as, and what we see; rights missing on getFullSession / getGlpiConfig are not fatal. */
   async describe(): Promise<GlpiPingResult> {
-    const result: GlpiPingResult = { user: null, profile: null, entitiesSwitched: true };
+    const scope = await this.scope();
+    const result: GlpiPingResult = { user: null, profile: null, entitiesSwitched: true, scope };
     const session = await this.optional({ method: 'GET', endpoint: 'getFullSession' });
     const state = objectAt(session, 'session');
     if (state) {
@@ -160,12 +172,7 @@ export class GlpiSession {
     const { credentials } = this.config;
     let response: GlpiResponse;
     if (credentials.kind === 'user_token') {
-      // Exactly one space: GLPI splits the header on single spaces (notes §1).
-      response = await this.transport.send({
-        method: 'GET',
-        endpoint: 'initSession',
-        headers: { Authorization: `user_token ${credentials.userToken.reveal()}` },
-      });
+      response = await this.tokenLogin(credentials.userToken.reveal());
     } else {
       response = await this.passwordLogin(credentials.username, credentials.password.reveal());
     }
@@ -175,6 +182,28 @@ export class GlpiSession {
       throw malformed({ method: 'GET', endpoint: 'initSession' }, 'no session_token');
     }
     return token;
+  }
+
+  private async tokenLogin(userToken: string): Promise<GlpiResponse> {
+    try {
+      if (this.config.userTokenInQuery) {
+        // Opt-in (GLPI_USER_TOKEN_IN_QUERY): web server access logs record query strings.
+        return await this.transport.send({
+          method: 'GET',
+          endpoint: 'initSession',
+          query: `user_token=${encodeURIComponent(userToken)}`,
+        });
+      }
+      // Exactly one space: GLPI splits the header on single spaces (notes §1).
+      return await this.transport.send({
+        method: 'GET',
+        endpoint: 'initSession',
+        headers: { Authorization: `user_token ${userToken}` },
+      });
+    } catch (error) {
+      if (!(error instanceof GlpiError) || error.code !== 'CREDENTIALS_NOT_RECEIVED') throw error;
+      throw tokenNotReceived(error, this.config.userTokenInQuery);
+    }
   }
 
   private async passwordLogin(username: string, password: string): Promise<GlpiResponse> {
@@ -252,6 +281,33 @@ export class GlpiSession {
       secrets: [...(request.secrets ?? []), token],
     };
   }
+}
+
+/** GLPI says no credentials came although the token was sent: something between us dropped it. */
+function tokenNotReceived(cause: GlpiError, inQuery: boolean): GlpiConfigError {
+  const details = {
+    method: 'GET',
+    endpoint: 'initSession',
+    glpiCode: 'ERROR_LOGIN_PARAMETERS_MISSING',
+    variable: 'GLPI_USER_TOKEN',
+  };
+  if (inQuery) {
+    return new GlpiConfigError(
+      'USER_TOKEN_NOT_RECEIVED',
+      'GLPI did not receive the user token sent as a query parameter (ERROR_LOGIN_PARAMETERS_MISSING): ' +
+        'check that GLPI_URL is the apirest.php URL and that no proxy rewrites the query string',
+      { ...details, ...(cause.httpStatus !== undefined && { httpStatus: cause.httpStatus }) },
+    );
+  }
+  return new GlpiConfigError(
+    'USER_TOKEN_NOT_RECEIVED',
+    'GLPI did not receive the user token (ERROR_LOGIN_PARAMETERS_MISSING): the web server in front of GLPI drops ' +
+      'the Authorization header before PHP sees it. Let it through: Apache with php-fpm or CGI, `CGIPassAuth On` ' +
+      '(or `SetEnvIf Authorization "(.*)" HTTP_AUTHORIZATION=$1`) in GLPI\'s vhost; nginx, ' +
+      '`fastcgi_param HTTP_AUTHORIZATION $http_authorization;`; a reverse proxy must forward it. Or set ' +
+      'GLPI_USER_TOKEN_IN_QUERY=true to send the token as a query parameter (it can then appear in web server logs)',
+    { ...details, ...(cause.httpStatus !== undefined && { httpStatus: cause.httpStatus }) },
+  );
 }
 
 function entitySwitchFailed(reason: string, httpStatus: number | undefined): GlpiAuthError {

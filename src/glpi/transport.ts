@@ -10,7 +10,7 @@ import {
   errorFromHttpStatus,
   errorFromNetworkFailure,
   parseGlpiErrorBody,
-  type RequestContext,
+  type AnswerContext,
 } from './http-errors';
 import { RequestLimiter } from './limiter';
 import type { GlpiLogger } from './types';
@@ -95,9 +95,10 @@ export class GlpiTransport {
   }
 
   private async attempt(request: GlpiRequest, attempt: number): Promise<GlpiResponse> {
-    const ctx: RequestContext = {
+    const ctx: AnswerContext = {
       method: request.method,
       endpoint: request.endpoint,
+      url: this.config.url,
       secrets: [...this.#secrets, ...(request.secrets ?? [])],
     };
     const timeoutMs = request.timeoutMs ?? this.config.timeoutMs;
@@ -148,7 +149,7 @@ export class GlpiTransport {
     }
     const glpiError = body === NOT_JSON ? null : parseGlpiErrorBody(body);
     if (glpiError) throw errorFromGlpiCode(glpiError.code, glpiError.message, response.status, ctx);
-    throw errorFromHttpStatus(response.status, headers, ctx);
+    throw errorFromHttpStatus(response.status, headers, text, ctx);
   }
 
   private logRequest(request: GlpiRequest, attempt: number, startedAt: number, status: number | string): void {

@@ -1,4 +1,5 @@
 import type { ResultStatus } from '../core/results';
+import type { GlpiScope } from './scope';
 
 /** A serial's lookup ends in one of the result statuses. */
 export type LookupStatus = ResultStatus;
@@ -61,6 +62,8 @@ export interface GlpiLogger {
 }
 
 export interface GlpiPingResult {
+  /** The entities the session sees after the switch, and whether that is all of GLPI's. */
+  scope: GlpiScope;
   /** Login name of the API user, when GLPI exposes the session. */
   user: string | null;
   /** Name of the active profile, when GLPI exposes the session. */
