@@ -8,6 +8,7 @@ import {
   closeRun,
   countResults,
   listConflicts,
+  setRunScope,
   setRunTotal,
   upsertRun,
   writeResults,
@@ -16,7 +17,7 @@ import {
 import { loadBatchDevices, planIdRanges, resolveDevices } from '../db/devices';
 import type { RunOutcome, RunTrigger } from '../core/results';
 import type { BatchDescriptor, BatchSummary, RunPlan, RunReport } from '../workflows/types';
-import type { GlpiPort, SerialLookup } from './glpi-port';
+import type { GlpiLookupSession, GlpiPort, SerialLookup } from './glpi-port';
 
 export interface ActivityDeps {
   db: Db;
@@ -38,6 +39,8 @@ export interface PlanRunInput {
 interface BatchProgress {
   done: number;
   rows: ResultRow[];
+  /** The white-space pass over the batch's not_found rows has run (once all its devices are looked up). */
+  whitespaceDone?: boolean;
 }
 
 const CONFLICT_SAMPLE = 5;
@@ -54,6 +57,7 @@ function toResultRow(deviceId: number, lookup: SerialLookup | undefined): Result
       glpiItems: [],
       statusName: null,
       errorMessage: 'no answer for this serial',
+      findings: [],
     };
   }
   return {
@@ -63,7 +67,32 @@ function toResultRow(deviceId: number, lookup: SerialLookup | undefined): Result
     glpiItems: lookup.items,
     statusName: lookup.items.length === 1 ? lookup.items[0].statusName : null,
     errorMessage: lookup.error ?? null,
+    findings: lookup.findings ?? [],
   };
+}
+
+/**
+ * One white-space pass for the whole batch (not one per chunk): GLPI cards whose serial is stored
+ * with stray white space, for the devices the exact lookups did not find. About one request per batch.
+ */
+async function whitespacePass(
+  session: GlpiLookupSession,
+  devices: readonly { id: number; serialNormalized: string }[],
+  progress: BatchProgress,
+): Promise<void> {
+  if (progress.whitespaceDone) return;
+  const serialOf = new Map(devices.map((d) => [d.id, d.serialNormalized]));
+  const unmatched = progress.rows.filter((row) => row.status === 'not_found');
+  if (unmatched.length > 0) {
+    const found = await session.whitespacePass(unmatched.map((row) => serialOf.get(row.deviceId)!));
+    progress.rows = progress.rows.map((row) => {
+      if (row.status !== 'not_found') return row;
+      const lookup = found.get(serialOf.get(row.deviceId)!);
+      // A failed pass leaves the device `error`: it may well be in GLPI.
+      return lookup && lookup.status !== 'not_found' ? toResultRow(row.deviceId, lookup) : row;
+    });
+  }
+  progress.whitespaceDone = true;
 }
 
 export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDeps) {
@@ -78,8 +107,14 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
   return {
     /** Creates the run row and cuts the work into batches; checks GLPI credentials first. */
     async planRun(input: PlanRunInput): Promise<RunPlan> {
-      const { user } = await glpi.ping();
+      // A partial scope is recorded (the report says it); with GLPI_REQUIRE_FULL_SCOPE ping refuses it.
+      const { user, scope } = await glpi.ping();
       const run = await upsertRun(db, input.workflowId, input.runId, input.trigger);
+      if (scope) {
+        await setRunScope(db, run.id, scope);
+        if (!scope.complete)
+          log.warn('GLPI scope is partial', { entities: scope.entities.length, reason: scope.reason });
+      }
       const { batchSize } = input;
       let planned: { total: number; batches: BatchDescriptor[] };
       if (input.devices) {
@@ -109,11 +144,14 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
       // Keep the heartbeat going while a slow GLPI answers a chunk.
       const keepAlive = setInterval(() => heartbeat(progress), 5_000);
       try {
-        if (progress.done < devices.length) {
+        if (progress.done < devices.length || !progress.whitespaceDone) {
           await glpi.withSession(async (session) => {
             while (progress.done < devices.length) {
               const chunk = devices.slice(progress.done, progress.done + lookupChunkSize);
-              const found = await session.lookupSerials(chunk.map((d) => d.serialNormalized));
+              const found = await session.lookupSerials(
+                chunk.map((d) => d.serialNormalized),
+                { whitespacePass: false },
+              );
               for (const device of chunk) {
                 // serialNormalized is the lookup's key already: normalised once, at import.
                 progress.rows.push(toResultRow(device.id, found.get(device.serialNormalized)));
@@ -121,6 +159,8 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
               progress.done += chunk.length;
               heartbeat(progress);
             }
+            await whitespacePass(session, devices, progress);
+            heartbeat(progress);
           });
         }
       } finally {
@@ -148,6 +188,7 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
           glpiItems: [],
           statusName: null,
           errorMessage: reason,
+          findings: [],
         })),
       );
       return summarise(input.checkRunId, input.batch);

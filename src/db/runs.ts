@@ -4,7 +4,8 @@
  */
 import type { Db } from './client';
 import type { ResultStatus, RunOutcome, RunTrigger, Totals } from '../core/results';
-import type { GlpiItem } from '../glpi/types';
+import type { GlpiScope } from '../glpi/scope';
+import type { Finding, GlpiItem } from '../glpi/types';
 import type { BatchDescriptor, ConflictSummary } from '../workflows/types';
 
 export interface ResultRow {
@@ -14,6 +15,8 @@ export interface ResultRow {
   glpiItems: GlpiItem[];
   statusName: string | null;
   errorMessage: string | null;
+  /** Data-quality findings on the cards found (empty when none). */
+  findings: Finding[];
 }
 
 /** Creates the run row, or returns the existing one when a retried plan comes back. */
@@ -49,14 +52,30 @@ export async function writeResults(db: Db, checkRunId: number, rows: ResultRow[]
       glpi_items: row.glpiItems,
       status_name: row.statusName,
       error_message: row.errorMessage,
+      findings: row.findings,
     })),
   );
   await db.$executeRaw`
-    INSERT INTO check_results (check_run_id, device_id, status, glpi_ids, glpi_items, status_name, error_message)
-    SELECT ${checkRunId}, r.device_id, r.status::result_status, r.glpi_ids, r.glpi_items, r.status_name, r.error_message
+    INSERT INTO check_results (check_run_id, device_id, status, glpi_ids, glpi_items, status_name, error_message, findings)
+    SELECT ${checkRunId}, r.device_id, r.status::result_status, r.glpi_ids, r.glpi_items, r.status_name, r.error_message,
+           coalesce(r.findings, '[]'::jsonb)
       FROM jsonb_to_recordset(${json}::jsonb)
-        AS r(device_id int, status text, glpi_ids int[], glpi_items jsonb, status_name text, error_message text)
+        AS r(device_id int, status text, glpi_ids int[], glpi_items jsonb, status_name text, error_message text,
+             findings jsonb)
     ON CONFLICT (check_run_id, device_id) DO NOTHING`;
+}
+
+/** What the run's GLPI user sees, recorded when the run is planned. */
+export async function setRunScope(db: Db, checkRunId: number, scope: GlpiScope): Promise<void> {
+  await db.checkRun.update({ where: { id: checkRunId }, data: { scope } });
+}
+
+/** The number of data-quality findings of a run's results. */
+export async function countFindings(db: Db, checkRunId: number): Promise<number> {
+  const [row] = await db.$queryRaw<{ findings: number }[]>`
+    SELECT coalesce(sum(jsonb_array_length(findings)), 0)::int AS findings
+      FROM check_results WHERE check_run_id = ${checkRunId}`;
+  return row?.findings ?? 0;
 }
 
 function deviceFilter(batch: BatchDescriptor) {
