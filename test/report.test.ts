@@ -267,6 +267,7 @@ describe('npm run report', { concurrency: 4 }, async () => {
       'glpi_ids',
       'glpi_links',
       'error',
+      'finding',
     ]);
     assert.equal(rows.length, 6);
     const bySerial = new Map(rows.map((r) => [r[2], r]));
@@ -295,7 +296,7 @@ describe('npm run report', { concurrency: 4 }, async () => {
       notFound: Record<string, unknown>[];
       errors: { serial: string; error: string }[];
     };
-    assert.deepEqual(Object.keys(report), ['run', 'totals', 'conflicts', 'notFound', 'errors']);
+    assert.deepEqual(Object.keys(report), ['run', 'totals', 'scope', 'conflicts', 'notFound', 'errors', 'findings']);
     assert.deepEqual(report.run, {
       id: fx.mainRun,
       workflowId: 'nightly-2025-11-25',
@@ -308,7 +309,15 @@ describe('npm run report', { concurrency: 4 }, async () => {
       failureReason: null,
       selection: 'latest finished run',
     });
-    assert.deepEqual(report.totals, { total: 7, checked: 7, found: 1, conflicts: 2, notFound: 2, errors: 2 });
+    assert.deepEqual(report.totals, {
+      total: 7,
+      checked: 7,
+      found: 1,
+      conflicts: 2,
+      notFound: 2,
+      errors: 2,
+      findings: 0,
+    });
     assert.deepEqual(
       report.conflicts.map((c) => [c.serial, c.glpiIds]),
       [

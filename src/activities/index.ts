@@ -6,6 +6,7 @@ import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import {
   closeRun,
+  countFindings,
   countResults,
   listConflicts,
   setRunScope,
@@ -17,6 +18,7 @@ import {
 import { loadBatchDevices, planIdRanges, resolveDevices } from '../db/devices';
 import type { RunOutcome, RunTrigger } from '../core/results';
 import type { BatchDescriptor, BatchSummary, RunPlan, RunReport } from '../workflows/types';
+import { parseScope, scopeWarning } from '../glpi/scope';
 import type { GlpiLookupSession, GlpiPort, SerialLookup } from './glpi-port';
 
 export interface ActivityDeps {
@@ -196,7 +198,10 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
 
     /** Totals from the database (exact whatever happened on the way), the run row closed, the report logged. */
     async finishRun(input: { checkRunId: number; outcome?: RunOutcome; reason?: string }): Promise<RunReport> {
-      const totals = await countResults(db, input.checkRunId);
+      const [totals, findings] = await Promise.all([
+        countResults(db, input.checkRunId),
+        countFindings(db, input.checkRunId),
+      ]);
       const outcome: RunOutcome = input.outcome ?? (totals.errors > 0 ? 'completed_with_errors' : 'completed');
       const run = await closeRun(db, input.checkRunId, outcome, totals, input.reason ?? null);
       const conflictList = await listConflicts(db, input.checkRunId, { limit: REPORT_CONFLICTS + 1 });
@@ -210,7 +215,11 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
         finishedAt: (run.finishedAt ?? new Date()).toISOString(),
         conflictList: conflictList.slice(0, REPORT_CONFLICTS),
         conflictListTruncated: conflictList.length > REPORT_CONFLICTS,
+        findings,
       };
+      const scope = parseScope(run.scope);
+      const warning = scope && scopeWarning(scope);
+      if (warning) report.scopeWarning = warning;
       logFinalReport(report, input.reason);
       return report;
     },
@@ -235,8 +244,10 @@ function logFinalReport(report: RunReport, reason?: string): void {
     conflicts: report.conflicts,
     notFound: report.notFound,
     errors: report.errors,
+    findings: report.findings ?? 0,
     ...(reason ? { reason } : {}),
   });
+  if (report.scopeWarning) log.warn('GLPI scope is partial', { scope: report.scopeWarning });
   for (const c of report.conflictList) {
     log.info('Conflict', { deviceId: c.deviceId, name: c.name ?? undefined, serial: c.serial, glpiIds: c.glpiIds });
   }

@@ -47,6 +47,12 @@ export function reportText(r: RunReport): string {
     `  not found:  ${r.notFound}`,
     `  errors:     ${r.errors}`,
   ];
+  if (r.findings) {
+    lines.push(
+      `  findings:   ${r.findings} (data-quality problems on GLPI cards: npm run report -- --run ${r.checkRunId})`,
+    );
+  }
+  if (r.scopeWarning) lines.push(`WARNING: GLPI scope: ${r.scopeWarning}`);
   if (r.conflictList.length > 0) {
     lines.push('Conflicts (serial on more than one GLPI card):');
     for (const c of r.conflictList.slice(0, TERMINAL_CONFLICTS)) {
@@ -76,5 +82,7 @@ export function reportJson(r: RunReport) {
     finishedAt: r.finishedAt,
     conflictList: r.conflictList,
     conflictListTruncated: r.conflictListTruncated,
+    findings: r.findings ?? 0,
+    scopeWarning: r.scopeWarning ?? null,
   };
 }

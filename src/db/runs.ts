@@ -67,7 +67,8 @@ export async function writeResults(db: Db, checkRunId: number, rows: ResultRow[]
 
 /** What the run's GLPI user sees, recorded when the run is planned. */
 export async function setRunScope(db: Db, checkRunId: number, scope: GlpiScope): Promise<void> {
-  await db.checkRun.update({ where: { id: checkRunId }, data: { scope } });
+  const json: object = scope; // plain data: ids, names, flags
+  await db.checkRun.update({ where: { id: checkRunId }, data: { scope: json } });
 }
 
 /** The number of data-quality findings of a run's results. */

@@ -8,6 +8,7 @@ import type { ServiceConfig } from '../config';
 import { pendingMigrations } from '../db/migrate';
 import { redactDatabaseUrl } from '../db/url';
 import type { GlpiPort } from '../activities/glpi-port';
+import { describeScope, scopeWarning } from '../glpi/scope';
 import { describeSchedule } from '../schedule';
 
 export type Verdict = 'ok' | 'warning' | 'critical';
@@ -138,7 +139,13 @@ export async function checkGlpi(makeGlpi: () => GlpiPort): Promise<DoctorCheck> 
   }
   try {
     const who = await glpi.ping();
-    return ok('glpi', `credentials accepted${who.user ? ` (user ${who.user})` : ''}, all entities visible`);
+    const user = who.user ? ` (user ${who.user})` : '';
+    const partial = who.scope ? scopeWarning(who.scope) : null;
+    if (partial) return warning('glpi', `credentials accepted${user}, but ${partial}`);
+    return ok(
+      'glpi',
+      `credentials accepted${user}, ${who.scope ? describeScope(who.scope) : 'all entities switched to'}`,
+    );
   } catch (error) {
     const name = (error as Error).name;
     const message = (error as Error).message;

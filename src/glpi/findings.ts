@@ -5,6 +5,31 @@
  */
 import type { Finding } from './types';
 
+/**
+ * Findings as stored (check_results.findings, JSON): the known kinds, checked field by field.
+ * A kind this version does not know (written by a newer one) is left out rather than misread.
+ */
+export function parseFindings(value: unknown): Finding[] {
+  if (!Array.isArray(value)) return [];
+  const findings: Finding[] = [];
+  for (const entry of value as Record<string, unknown>[]) {
+    if (
+      entry?.kind === 'serial_whitespace' &&
+      typeof entry.itemtype === 'string' &&
+      typeof entry.glpiId === 'number' &&
+      typeof entry.storedSerial === 'string'
+    ) {
+      findings.push({
+        kind: entry.kind,
+        itemtype: entry.itemtype,
+        glpiId: entry.glpiId,
+        storedSerial: entry.storedSerial,
+      });
+    }
+  }
+  return findings;
+}
+
 const VISIBLE: Record<string, string> = { ' ': '\u2420', '\t': '\u2409', '\u00a0': '\u237d' };
 
 /** The value with its white space shown; other invisible white space as \u{…}. */

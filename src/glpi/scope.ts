@@ -76,6 +76,21 @@ export async function readScope(send: Send, itemtype: string): Promise<GlpiScope
   );
 }
 
+/** A scope as stored on a run (check_runs.scope, JSON), or null when absent or not one. */
+export function parseScope(value: unknown): GlpiScope | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { entities, complete, reason, profiles } = value as Record<string, unknown>;
+  if (!Array.isArray(entities) || typeof complete !== 'boolean') return null;
+  return {
+    entities: (entities as Record<string, unknown>[])
+      .filter((e) => typeof e?.id === 'number')
+      .map((e) => ({ id: e.id as number, name: typeof e.name === 'string' ? e.name : `entity #${String(e.id)}` })),
+    complete,
+    ...(typeof reason === 'string' && { reason }),
+    profiles: Array.isArray(profiles) ? (profiles as ScopeProfile[]) : [],
+  };
+}
+
 /** "2 entities in scope: Root entity, Root entity > Lyon". */
 export function describeScope(scope: GlpiScope): string {
   const count = scope.entities.length;

@@ -1,12 +1,24 @@
 /**
  * The CSV report (RFC 4180): one row per problem device, conflicts first, then not found, then
- * errors. Columns: status, device_id, serial, name, model, location, glpi_ids (";"-separated),
- * glpi_links (space-separated), error.
+ * errors, then one row per data-quality finding (status `finding`, the card in glpi_ids and
+ * glpi_links). Columns: status, device_id, serial, name, model, location, glpi_ids (";"-separated),
+ * glpi_links (space-separated), error, finding.
  */
-import { CATEGORIES, type ProblemRow, type Report } from './model';
+import { CATEGORIES, type FindingRow, type ProblemRow, type Report } from './model';
 import type { Sink } from './sink';
 
-const COLUMNS = ['status', 'device_id', 'serial', 'name', 'model', 'location', 'glpi_ids', 'glpi_links', 'error'];
+const COLUMNS = [
+  'status',
+  'device_id',
+  'serial',
+  'name',
+  'model',
+  'location',
+  'glpi_ids',
+  'glpi_links',
+  'error',
+  'finding',
+];
 
 /**
  * A spreadsheet runs a cell starting with = + - @ (or tab / carriage return, which some strip
@@ -36,6 +48,23 @@ function rowCells(row: ProblemRow): (string | number | null)[] {
     row.glpi.map((ref) => ref.id).join(';'),
     links.join(' '),
     row.error,
+    null,
+  ];
+}
+
+function findingCells(row: FindingRow): (string | number | null)[] {
+  const { finding } = row;
+  return [
+    'finding',
+    row.deviceId,
+    row.serial,
+    row.name,
+    row.model,
+    row.location,
+    finding.glpiId,
+    row.url,
+    null,
+    row.message,
   ];
 }
 
@@ -44,4 +73,5 @@ export async function writeCsv(report: Report, out: Sink): Promise<void> {
   for (const category of CATEGORIES) {
     for await (const row of report.rows(category)) await out.write(csvLine(rowCells(row)));
   }
+  for await (const row of report.findings()) await out.write(csvLine(findingCells(row)));
 }

@@ -6,7 +6,7 @@
 export const STYLE = `
 :root {
   --ink: #1f2937; --muted: #6b7280; --line: #e5e7eb; --paper: #ffffff; --ground: #f4f5f7;
-  --accent: #2563eb; --found: #15803d; --conflict: #dc2626; --not-found: #d97706; --error: #7c3aed; --total: #334155;
+  --accent: #2563eb; --found: #15803d; --conflict: #dc2626; --not-found: #d97706; --error: #7c3aed; --finding: #0e7490; --total: #334155;
 }
 * { box-sizing: border-box; }
 [hidden] { display: none !important; }
@@ -32,7 +32,8 @@ h1 { margin: 4px 0 2px; font-size: 24px; font-weight: 650; display: flex; align-
 .meta dd { margin: 2px 0 0; font-weight: 500; overflow-wrap: anywhere; }
 .notice { margin: 16px 0 0; padding: 10px 14px; border-radius: 8px; border: 1px solid #fecaca; background: #fef2f2; color: #7f1d1d; overflow-wrap: anywhere; }
 .notice.info { border-color: #bfdbfe; background: #eff6ff; color: #1e3a8a; }
-.totals { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 14px; margin: 22px 0 8px; }
+.notice.scope { border-color: #fde68a; background: #fffbeb; color: #78350f; }
+.totals { display: grid; grid-template-columns: repeat(6, minmax(0, 1fr)); gap: 14px; margin: 22px 0 8px; }
 .card {
   display: block; background: var(--paper); border: 1px solid var(--line); border-top: 4px solid var(--total);
   border-radius: 10px; padding: 12px 16px; color: inherit; text-decoration: none;
@@ -45,6 +46,7 @@ a.card:hover { box-shadow: 0 2px 8px rgba(15, 23, 42, .08); }
 .card.conflict { border-top-color: var(--conflict); }
 .card.not_found { border-top-color: var(--not-found); }
 .card.error { border-top-color: var(--error); }
+.card.finding { border-top-color: var(--finding); }
 .toolbar {
   position: sticky; top: 0; z-index: 3; display: flex; align-items: center; gap: 12px;
   padding: 12px 0; background: var(--ground);
@@ -59,6 +61,7 @@ a.card:hover { box-shadow: 0 2px 8px rgba(15, 23, 42, .08); }
 .category.conflict > header { border-left-color: var(--conflict); }
 .category.not_found > header { border-left-color: var(--not-found); }
 .category.error > header { border-left-color: var(--error); }
+.category.finding > header { border-left-color: var(--finding); }
 h2 { margin: 0; font-size: 17px; font-weight: 650; }
 h2 .count { margin-left: 6px; font-size: 13px; font-weight: 600; color: var(--muted); font-variant-numeric: tabular-nums; }
 .hint { margin: 2px 0 0; color: var(--muted); }
@@ -92,6 +95,7 @@ tbody tr:last-child td { border-bottom: 0; }
 a.asset:hover { background: #e0e7ff; text-decoration: underline; }
 .asset-name { color: var(--muted); margin-left: 6px; white-space: normal; }
 .error-text { color: #5b21b6; white-space: pre-line; }
+.finding-text { color: #155e75; }
 footer { color: var(--muted); font-size: 12px; padding: 6px 0 32px; }
 @media (max-width: 800px) { .totals { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
 @media print {

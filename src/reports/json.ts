@@ -4,17 +4,22 @@
  * {
  *   "run": { "id", "workflowId", "runId", "trigger", "status", "startedAt", "finishedAt" (ISO 8601 UTC or null),
  *            "durationMs" (or null), "failureReason" (or null), "selection" },
- *   "totals": { "total", "checked", "found", "conflicts", "notFound", "errors" },
+ *   "totals": { "total", "checked", "found", "conflicts", "notFound", "errors", "findings" },
+ *   "scope": { "entities": [ { "id", "name" } ], "complete", "reason" (when incomplete), "profiles": [ … ],
+ *              "warning" (the sentence the other formats show, or null) } (or null for older runs),
  *   "conflicts": [ { "deviceId", "serial", "name", "model", "location", "glpiIds": [12, 13],
  *                    "glpiItems": [ { "itemtype", "id", "name", "serial", "statusName", "location", "entity",
  *                                     "url" (the GLPI form page, or null) } ] } ],
  *   "notFound": [ { "deviceId", "serial", "name", "model", "location" } ],
- *   "errors": [ { "deviceId", "serial", "name", "model", "location", "error" } ]
+ *   "errors": [ { "deviceId", "serial", "name", "model", "location", "error" } ],
+ *   "findings": [ { "deviceId", "serial", "name", "model", "location", "status", "kind", "itemtype", "glpiId",
+ *                   …the kind's own fields (serial_whitespace: "storedSerial"), "message", "url" } ]
  * }
  * Unknown text values are null. Devices are in device id order. One array element per line,
  * so the file also reads well with grep and diff.
  */
-import type { ProblemCategory, ProblemRow, Report } from './model';
+import { scopeWarning } from '../glpi/scope';
+import type { FindingRow, ProblemCategory, ProblemRow, Report } from './model';
 import type { Sink } from './sink';
 
 const ARRAYS: [key: string, category: ProblemCategory][] = [
@@ -60,8 +65,18 @@ function head(report: Report): string {
     conflicts: totals.conflicts,
     notFound: totals.notFound,
     errors: totals.errors,
+    findings: totals.findings,
   };
-  return `{\n  "run": ${JSON.stringify(runJson)},\n  "totals": ${JSON.stringify(totalsJson)}`;
+  const scope = run.scope ? { ...run.scope, warning: scopeWarning(run.scope) } : null;
+  return (
+    `{\n  "run": ${JSON.stringify(runJson)},\n  "totals": ${JSON.stringify(totalsJson)},\n` +
+    `  "scope": ${JSON.stringify(scope)}`
+  );
+}
+
+function findingElement(row: FindingRow): object {
+  const { deviceId, serial, name, model, location, status, finding, message, url } = row;
+  return { deviceId, serial, name, model, location, status, ...finding, message, url };
 }
 
 export async function writeJson(report: Report, out: Sink): Promise<void> {
@@ -75,5 +90,12 @@ export async function writeJson(report: Report, out: Sink): Promise<void> {
     }
     await out.write(first ? ']' : '\n  ]');
   }
+  await out.write(`,\n  "findings": [`);
+  let first = true;
+  for await (const row of report.findings()) {
+    await out.write(`${first ? '' : ','}\n    ${JSON.stringify(findingElement(row))}`);
+    first = false;
+  }
+  await out.write(first ? ']' : '\n  ]');
   await out.write('\n}\n');
 }

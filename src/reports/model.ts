@@ -2,7 +2,8 @@
  * What every report format is written from: the run, its totals, and the problem devices of
  * each category as async streams (a run may hold 100,000 results; none is held in memory whole).
  */
-import type { GlpiItem } from '../glpi/types';
+import type { GlpiScope } from '../glpi/scope';
+import type { Finding, GlpiItem } from '../glpi/types';
 import type { ResultStatus, RunStatus, RunTrigger } from '../core/results';
 
 export type ProblemCategory = Exclude<ResultStatus, 'found'>;
@@ -20,6 +21,8 @@ export interface ReportRun {
   finishedAt: Date | null;
   durationMs: number | null;
   failureReason: string | null;
+  /** The GLPI entities the run's user saw; null for runs recorded before scopes were. */
+  scope: GlpiScope | null;
 }
 
 export interface ReportTotals {
@@ -31,6 +34,8 @@ export interface ReportTotals {
   conflicts: number;
   notFound: number;
   errors: number;
+  /** Data-quality findings on GLPI cards (a device may have several, whatever its status). */
+  findings: number;
 }
 
 /** One GLPI asset carrying the device's serial. */
@@ -52,6 +57,22 @@ export interface ProblemRow {
   error: string | null;
 }
 
+/** One data-quality finding: the device, the card, what is wrong with it and where to fix it. */
+export interface FindingRow {
+  deviceId: number;
+  serial: string;
+  name: string | null;
+  model: string | null;
+  location: string | null;
+  /** The device's result. */
+  status: ResultStatus;
+  finding: Finding;
+  /** The sentence every format shows (describeFinding). */
+  message: string;
+  /** The card's GLPI form page, or null when the GLPI web address is unknown. */
+  url: string | null;
+}
+
 /** The longest value of each text column of a category, so plain text can align it without buffering. */
 export interface ColumnWidths {
   serial: number;
@@ -71,6 +92,7 @@ export interface Report {
   /** Whether GLPI ids can be links (a GLPI web address is configured). */
   linked: boolean;
   rows(category: ProblemCategory): AsyncIterable<ProblemRow>;
+  findings(): AsyncIterable<FindingRow>;
   columnWidths(category: ProblemCategory): Promise<ColumnWidths>;
 }
 

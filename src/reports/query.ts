@@ -3,10 +3,21 @@
  * page by page (keyset pagination on the device id, so memory stays flat at any run size).
  */
 import type { Db } from '../db/client';
-import { countResults } from '../db/runs';
+import { countFindings, countResults } from '../db/runs';
+import { describeFinding, parseFindings } from '../glpi/findings';
+import { parseScope } from '../glpi/scope';
 import { GLPI_CONFIG_DEFAULTS } from '../glpi/config';
 import { glpiFormUrl } from './glpi-links';
-import type { ColumnWidths, GlpiRef, ProblemCategory, ProblemRow, Report, ReportRun, ReportTotals } from './model';
+import type {
+  ColumnWidths,
+  FindingRow,
+  GlpiRef,
+  ProblemCategory,
+  ProblemRow,
+  Report,
+  ReportRun,
+  ReportTotals,
+} from './model';
 
 export class RunNotFoundError extends Error {
   override readonly name = 'RunNotFoundError';
@@ -78,13 +89,15 @@ function toReportRun(run: RunRow): ReportRun {
     finishedAt: run.finishedAt,
     durationMs: run.durationMs,
     failureReason: run.failureReason,
+    scope: parseScope(run.scope),
   };
 }
 
 /** Counted from the results, so they match the listed rows even for a run still going. */
 export async function loadTotals(db: Db, checkRunId: number, plannedTotal: number): Promise<ReportTotals> {
-  const counts = await countResults(db, checkRunId);
+  const [counts, findings] = await Promise.all([countResults(db, checkRunId), countFindings(db, checkRunId)]);
   return {
+    findings,
     total: Math.max(plannedTotal, counts.checked),
     checked: counts.checked,
     found: counts.found,
@@ -137,6 +150,51 @@ export async function* problemRows(
     }
     if (page.length < pageSize) return;
     after = page[page.length - 1].deviceId;
+  }
+}
+
+/** Every data-quality finding of a run, in device id order, fetched PAGE_SIZE devices at a time. */
+export async function* findingRows(
+  db: Db,
+  checkRunId: number,
+  links: LinkOptions,
+  pageSize = PAGE_SIZE,
+): AsyncGenerator<FindingRow> {
+  let after = 0;
+  for (;;) {
+    const page = await db.$queryRaw<
+      {
+        device_id: number;
+        status: FindingRow['status'];
+        findings: unknown;
+        serial: string;
+        name: string | null;
+        model: string | null;
+        location: string | null;
+      }[]
+    >`
+      SELECT r.device_id, r.status::text AS status, r.findings, d.serial, d.name, d.model, d.location
+        FROM check_results r JOIN devices d ON d.id = r.device_id
+       WHERE r.check_run_id = ${checkRunId} AND r.device_id > ${after} AND r.findings <> '[]'::jsonb
+       ORDER BY r.device_id
+       LIMIT ${pageSize}`;
+    for (const row of page) {
+      for (const finding of parseFindings(row.findings)) {
+        yield {
+          deviceId: row.device_id,
+          serial: row.serial,
+          name: row.name,
+          model: row.model,
+          location: row.location,
+          status: row.status,
+          finding,
+          message: describeFinding(finding),
+          url: glpiFormUrl(links.glpiBase, finding.itemtype, finding.glpiId),
+        };
+      }
+    }
+    if (page.length < pageSize) return;
+    after = page[page.length - 1].device_id;
   }
 }
 
@@ -212,6 +270,7 @@ export async function loadReport(
     timeZone: options.timeZone,
     linked: options.links.glpiBase !== null,
     rows: (category) => problemRows(db, run.id, category, options.links),
+    findings: () => findingRows(db, run.id, options.links),
     columnWidths: (category) => columnWidths(db, run.id, category),
   };
   return { report, warning };

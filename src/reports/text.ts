@@ -11,7 +11,18 @@ import {
   type Report,
 } from './model';
 import type { Sink } from './sink';
-import { CATEGORY_HINTS, CATEGORY_TITLES, checkedNote, count, runDuration, statusLabel, timestamp } from './values';
+import {
+  CATEGORY_HINTS,
+  CATEGORY_TITLES,
+  checkedNote,
+  count,
+  FINDINGS_HINT,
+  FINDINGS_TITLE,
+  runDuration,
+  scopeLine,
+  statusLabel,
+  timestamp,
+} from './values';
 
 /** Columns stop growing here; a longer value pushes the rest of its own line only. */
 const MAX_WIDTH = { serial: 32, name: 32, model: 28, location: 40 };
@@ -48,7 +59,10 @@ function header(report: Report): string {
     `  conflicts:    ${count(totals.conflicts)}`,
     `  not found:    ${count(totals.notFound)}`,
     `  errors:       ${count(totals.errors)}`,
+    `  findings:     ${count(totals.findings)}${totals.findings > 0 ? ' (data-quality problems on GLPI cards, listed below)' : ''}`,
   );
+  const scope = scopeLine(run);
+  if (scope) lines.push('', 'GLPI scope', `  ${scope.warning ? 'WARNING: ' : ''}${clean(scope.text)}`);
   if (!report.linked) lines.push('', 'GLPI ids are not linked: set GLPI_URL or GLPI_WEB_URL to get links.');
   return lines.join('\n') + '\n';
 }
@@ -103,7 +117,24 @@ async function section(report: Report, category: ProblemCategory, out: Sink): Pr
   }
 }
 
+/** One line per finding: the device, its result, the sentence with the card to fix, the card's link. */
+async function findingsSection(report: Report, out: Sink): Promise<void> {
+  const total = report.totals.findings;
+  await out.write(`\n${FINDINGS_TITLE}: ${count(total)} (${FINDINGS_HINT})\n`);
+  if (total === 0) return;
+  // Findings are few: a fixed serial column (a longer serial pushes its own line only).
+  const serialWidth = 20;
+  await out.write(`  ${'SERIAL'.padEnd(serialWidth)}  ${'STATUS'.padEnd(9)}  FINDING\n`);
+  for await (const row of report.findings()) {
+    const link = row.url ? `  ${row.url}` : '';
+    await out.write(
+      `  ${clean(row.serial).padEnd(serialWidth)}  ${row.status.padEnd(9)}  ${clean(row.message)}${link}\n`,
+    );
+  }
+}
+
 export async function writeText(report: Report, out: Sink): Promise<void> {
   await out.write(header(report));
   for (const category of CATEGORIES) await section(report, category, out);
+  await findingsSection(report, out);
 }

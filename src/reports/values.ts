@@ -2,6 +2,7 @@
  * How run facts read to a person, the same in the text and HTML formats.
  */
 import { duration } from '../core/duration';
+import { describeScope, scopeWarning } from '../glpi/scope';
 import type { ProblemCategory, Report, ReportRun } from './model';
 
 export const CATEGORY_TITLES: Record<ProblemCategory, string> = {
@@ -15,6 +16,19 @@ export const CATEGORY_HINTS: Record<ProblemCategory, string> = {
   not_found: 'no GLPI asset has the serial',
   error: 'the GLPI lookup failed, so the state of these devices is unknown',
 };
+
+export const FINDINGS_TITLE = 'Data-quality findings';
+export const FINDINGS_HINT = 'GLPI cards to fix: the devices were classified from them, but GLPI stores them badly';
+
+/**
+ * What the run's GLPI user could see: "3 entities in scope: …", or the warning that devices
+ * outside them can only be `not_found`. null for runs recorded before scopes were.
+ */
+export function scopeLine(run: ReportRun): { text: string; warning: boolean } | null {
+  if (!run.scope) return null;
+  const warning = scopeWarning(run.scope);
+  return warning ? { text: warning, warning: true } : { text: describeScope(run.scope), warning: false };
+}
 
 /** "2025-11-25 02:00:03 Europe/Paris": local to the reader, and says which zone. */
 export function timestamp(date: Date | null, timeZone: string): string {

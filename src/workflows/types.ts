@@ -95,4 +95,8 @@ export interface RunReport extends Totals {
   /** The first conflicts (the full list is in the database and in `npm run report`). */
   conflictList: ConflictSummary[];
   conflictListTruncated: boolean;
+  /** Data-quality findings on GLPI cards (listed by `npm run report`). */
+  findings?: number;
+  /** Set when the run's GLPI user did not see every entity: devices outside them can only be not_found. */
+  scopeWarning?: string;
 }
