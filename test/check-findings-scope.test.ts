@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { insertDevices } from '../src/db/devices';
-import { normaliseSerial } from '../src/glpi/serial';
+import { normaliseSerial } from '../src/core/serial';
 import { loadReport, writeReport, type Report, type Sink } from '../src/reports';
 import { FORMATS, type ReportFormat } from '../src/reports';
 import { checkAllDevices } from '../src/workflows';

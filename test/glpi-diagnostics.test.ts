@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { startGlpiSimulator, type RunningSimulator, type SimulatorOptions } from '../src/dev/glpi-simulator';
 import { createGlpiConfig, GlpiClient, GlpiConfigError, type GlpiConfigOptions } from '../src/glpi';
 import { main as glpiCli } from '../src/cli/glpi';
+import { EXIT } from '../src/cli/run';
 
 const TOKEN = 'diagnostics-user-token-4471';
 
@@ -79,7 +80,7 @@ describe('a GLPI_URL that is not the API', () => {
   test('glpi ping with the base URL: one line, the configuration exit code', async (t) => {
     const sim = await simulator(t);
     const run = await cli(['ping'], { GLPI_URL: origin(sim), GLPI_USER_TOKEN: TOKEN });
-    assert.equal(run.code, 2);
+    assert.equal(run.code, EXIT.configuration);
     assert.equal(run.stdout, '');
     assert.match(run.stderr, /^glpi: GLPI_URL points at GLPI's web interface/);
     assert.doesNotMatch(run.stderr, /unavailable|database/i);
@@ -136,20 +137,20 @@ describe('entity scope', () => {
     assert.match(scope.reason ?? '', /profile Technician is not recursive on Root entity, and GLPI has other entities/);
 
     const run = await cli(['ping'], { GLPI_URL: sim.url, GLPI_USER_TOKEN: TOKEN });
-    assert.equal(run.code, 1);
+    assert.equal(run.code, EXIT.failed, 'a warning');
     assert.match(
       run.stdout,
       /^WARNING: 1 entity in scope: Root entity — devices outside them can only be `not_found` \(profile Technician/m,
     );
     const json = await cli(['ping', '--json'], { GLPI_URL: sim.url, GLPI_USER_TOKEN: TOKEN });
-    assert.equal(json.code, 1);
+    assert.equal(json.code, EXIT.failed);
     assert.equal((JSON.parse(json.stdout) as { scope: { complete: boolean } }).scope.complete, false);
   });
 
   test('GLPI_REQUIRE_FULL_SCOPE=true: the same scope is a configuration error', async (t) => {
     const sim = await simulator(t, { items, profiles: technician });
     const run = await cli(['ping'], { GLPI_URL: sim.url, GLPI_USER_TOKEN: TOKEN, GLPI_REQUIRE_FULL_SCOPE: 'true' });
-    assert.equal(run.code, 2);
+    assert.equal(run.code, EXIT.configuration);
     assert.match(run.stderr, /does not see every entity \(1 entity in scope: Root entity;/);
     assert.match(run.stderr, /GLPI_REQUIRE_FULL_SCOPE/);
   });

@@ -2,7 +2,7 @@
  * `glpi ping` and `glpi find <serial>...`: check the GLPI settings and look serials up by hand,
  * with the same client (and the same matching) as the nightly check.
  */
-import { describeFinding } from '../glpi/findings';
+import { describeFinding } from '../core/findings';
 import {
   describeScope,
   GlpiAuthError,

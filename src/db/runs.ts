@@ -5,7 +5,8 @@
 import type { Db } from './client';
 import type { ResultStatus, RunOutcome, RunTrigger, Totals } from '../core/results';
 import type { GlpiScope } from '../glpi/scope';
-import type { Finding, GlpiItem } from '../glpi/types';
+import type { Finding } from '../core/findings';
+import type { GlpiItem } from '../glpi/types';
 import type { BatchDescriptor, ConflictSummary } from '../workflows/types';
 
 export interface ResultRow {

@@ -1,5 +1,8 @@
 import type { ResultStatus } from '../core/results';
+import type { Finding } from '../core/findings';
 import type { GlpiScope } from './scope';
+
+export type { Finding, SerialWhitespaceFinding } from '../core/findings';
 
 /** A serial's lookup ends in one of the result statuses. */
 export type LookupStatus = ResultStatus;
@@ -14,21 +17,6 @@ export interface GlpiItem {
   location: string | null;
   entity: string | null;
 }
-
-/**
- * A card's serial as GLPI stores it has white space before or after it (typed by hand): GLPI's
- * exact search misses such a card, the white-space pass finds it, and the fix is on the card.
- */
-export interface SerialWhitespaceFinding {
-  kind: 'serial_whitespace';
-  itemtype: string;
-  glpiId: number;
-  /** The serial exactly as GLPI stores it (decoded), white space included. */
-  storedSerial: string;
-}
-
-/** A data-quality problem noticed on a GLPI card while classifying a device (more kinds to come). */
-export type Finding = SerialWhitespaceFinding;
 
 export interface SerialLookup {
   /** The normalised serial (see normaliseSerial). */

@@ -3,7 +3,8 @@
  * each category as async streams (a run may hold 100,000 results; none is held in memory whole).
  */
 import type { GlpiScope } from '../glpi/scope';
-import type { Finding, GlpiItem } from '../glpi/types';
+import type { Finding } from '../core/findings';
+import type { GlpiItem } from '../glpi/types';
 import type { ResultStatus, RunStatus, RunTrigger } from '../core/results';
 
 export type ProblemCategory = Exclude<ResultStatus, 'found'>;

@@ -4,7 +4,7 @@
  */
 import type { Db } from '../db/client';
 import { countFindings, countResults } from '../db/runs';
-import { describeFinding, parseFindings } from '../glpi/findings';
+import { describeFinding, parseFindings } from '../core/findings';
 import { parseScope } from '../glpi/scope';
 import { GLPI_CONFIG_DEFAULTS } from '../glpi/config';
 import { glpiFormUrl } from './glpi-links';

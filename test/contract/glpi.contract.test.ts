@@ -15,7 +15,7 @@ import {
   type GlpiConfigOptions,
   type SerialLookup,
 } from '../../src/glpi';
-import { normaliseSerial } from '../../src/glpi/serial';
+import { normaliseSerial } from '../../src/core/serial';
 import { CONTRACT_PREFIX, contractEnv, GlpiAdmin, type PrinterSpec } from './glpi-admin';
 
 const env = contractEnv();

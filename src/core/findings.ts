@@ -1,9 +1,27 @@
 /**
- * Data-quality findings, as every output shows them (glpi find, text/CSV/JSON/HTML reports): one
- * sentence naming the problem and where to fix it. White space is made visible, since the whole
- * point is that it cannot be seen: `␠` for a space, `␉` for a TAB, `⍽` for a no-break space.
+ * Data-quality findings: what the check noticed about a GLPI card besides the classification,
+ * how they are stored, and the one sentence every output shows for each (glpi find, the text,
+ * CSV, JSON and HTML reports), naming the problem and where to fix it. White space is made
+ * visible, since the whole point is that it cannot be seen: `␠` a space, `␉` a TAB, `⍽` a no-break space.
  */
-import type { Finding } from './types';
+
+/**
+ * A card's serial as GLPI stores it has white space before or after it (typed by hand): GLPI's
+ * exact search misses such a card, the white-space pass finds it, and the fix is on the card.
+ */
+export interface SerialWhitespaceFinding {
+  kind: 'serial_whitespace';
+  itemtype: string;
+  glpiId: number;
+  /** The serial exactly as GLPI stores it (decoded), white space included. */
+  storedSerial: string;
+}
+
+/**
+ * A data-quality problem noticed on a GLPI card while classifying a device. Stored as typed JSON
+ * on the result (check_results.findings); new kinds join this union (with their sentence below).
+ */
+export type Finding = SerialWhitespaceFinding;
 
 /**
  * Findings as stored (check_results.findings, JSON): the known kinds, checked field by field.
