@@ -6,6 +6,7 @@ import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGlpiSimulator, type RunningSimulator, type SimulatorOptions } from '../src/dev/glpi-simulator';
 import { createGlpiConfig, GlpiClient, GlpiConfigError, type GlpiConfigOptions } from '../src/glpi';
+import { errorFromBadBody, errorFromGlpiCode, errorFromHttpStatus } from '../src/glpi/http-errors';
 import { main as glpiCli } from '../src/cli/glpi';
 import { EXIT } from '../src/cli/run';
 
@@ -173,5 +174,110 @@ describe('entity scope', () => {
       ['Root entity > Lyon'],
     );
     assert.match(scope.reason ?? '', /does not see the root entity/);
+  });
+});
+
+describe('every non-API answer maps to one error kind, never to not_found, never with a token', () => {
+  const url = 'https://glpi.example.org/glpi';
+  const secret = 'tok-5e1f2d3c4b5a';
+  const ctx = (endpoint: string) => ({ method: 'GET', endpoint, url, secrets: [secret] });
+  const login =
+    '<!DOCTYPE html><html><head><title>Authentication - GLPI</title></head><body>GLPI internal database</body></html>';
+  const cases: [string, () => Error, string, string][] = [
+    [
+      'the login page (200)',
+      () => errorFromBadBody(200, 'text/html', login, ctx('initSession')),
+      'GlpiConfigError',
+      'URL_IS_WEB_INTERFACE',
+    ],
+    [
+      'the login page mid-run',
+      () => errorFromBadBody(200, 'text/html', login, ctx('search/Printer')),
+      'GlpiConfigError',
+      'URL_IS_WEB_INTERFACE',
+    ],
+    [
+      'a proxy page (200) at login',
+      () => errorFromBadBody(200, 'text/html', '<html><body>Portal</body></html>', ctx('initSession')),
+      'GlpiConfigError',
+      'URL_NOT_API',
+    ],
+    [
+      'maintenance (200)',
+      () => errorFromBadBody(200, 'text/html', '<html>MAINTENANCE MODE</html>', ctx('initSession')),
+      'GlpiUnavailableError',
+      'HTML_RESPONSE',
+    ],
+    [
+      'Mysql Error (200)',
+      () => errorFromBadBody(200, 'text/html', '<html><h1>Mysql Error</h1></html>', ctx('search/Printer')),
+      'GlpiUnavailableError',
+      'HTML_RESPONSE',
+    ],
+    [
+      'an empty 200',
+      () => errorFromBadBody(200, 'application/json', '', ctx('search/Printer')),
+      'GlpiUnavailableError',
+      'MALFORMED_RESPONSE',
+    ],
+    [
+      '403 with an empty body',
+      () => errorFromHttpStatus(403, { 'content-type': 'text/html' }, '', ctx('initSession')),
+      'GlpiConfigError',
+      'URL_FORBIDDEN',
+    ],
+    [
+      'a 404 page',
+      () => errorFromHttpStatus(404, { 'content-type': 'text/html' }, '<h1>Not Found</h1>', ctx('initSession')),
+      'GlpiConfigError',
+      'URL_NOT_FOUND',
+    ],
+    [
+      '502 from a proxy',
+      () => errorFromHttpStatus(502, { 'content-type': 'text/html' }, '<h1>Bad Gateway</h1>', ctx('search/Printer')),
+      'GlpiUnavailableError',
+      'SERVER_ERROR',
+    ],
+    [
+      '500 empty (PHP fatal)',
+      () => errorFromHttpStatus(500, {}, '', ctx('search/Printer')),
+      'GlpiUnavailableError',
+      'SERVER_ERROR',
+    ],
+    [
+      'range past the total',
+      () =>
+        errorFromGlpiCode(
+          'ERROR_RANGE_EXCEED_TOTAL',
+          `Provided range exceed total count of data: 2 ${secret}`,
+          400,
+          ctx('search/Printer'),
+        ),
+      'GlpiRequestError',
+      'BAD_REQUEST',
+    ],
+  ];
+  for (const [label, make, kind, code] of cases) {
+    test(`${label} → ${kind} ${code}`, () => {
+      const error = make() as Error & { code: string };
+      assert.equal(error.name, kind);
+      assert.equal(error.code, code);
+      assert.ok(!error.message.includes(secret), error.message);
+      if (kind === 'GlpiConfigError') assert.match(error.message, /GLPI_URL/);
+    });
+  }
+});
+
+describe('glpi find shows the findings', () => {
+  test('a card stored with stray white space: found, with the sentence naming the stored serial and the card', async (t) => {
+    const sim = await simulator(t, { items: [{ id: 10, itemtype: 'Printer', name: 'PRN-10', serial: '  X-1  ' }] });
+    const run = await cli(['find', 'x-1'], { GLPI_URL: sim.url, GLPI_USER_TOKEN: TOKEN });
+    assert.equal(run.code, EXIT.ok, run.stderr);
+    assert.match(run.stdout, /^X-1: found\n {2}Printer #10 PRN-10 \(serial ␠␠X-1␠␠, entity Root entity\)/);
+    assert.match(run.stdout, /\n {2}finding: GLPI stores this serial as `␠␠X-1␠␠`: fix it on card #10$/);
+    const json = await cli(['find', 'x-1', '--json'], { GLPI_URL: sim.url, GLPI_USER_TOKEN: TOKEN });
+    assert.deepEqual((JSON.parse(json.stdout) as { findings: unknown[] }[])[0].findings, [
+      { kind: 'serial_whitespace', itemtype: 'Printer', glpiId: 10, storedSerial: '  X-1  ' },
+    ]);
   });
 });

@@ -2,7 +2,7 @@
  * `glpi ping` and `glpi find <serial>...`: check the GLPI settings and look serials up by hand,
  * with the same client (and the same matching) as the nightly check.
  */
-import { describeFinding } from '../core/findings';
+import { describeFinding, showWhitespace } from '../core/findings';
 import {
   describeScope,
   GlpiAuthError,
@@ -170,7 +170,9 @@ function describe(result: FindOutput): string {
   const lines = [`${result.serial}: ${result.status}`];
   for (const item of result.items) {
     const details = [
-      item.serial !== null && `serial ${item.serial}`,
+      // Stray white space shown, as in the finding's sentence.
+      item.serial !== null &&
+        `serial ${item.serial === item.serial.trim() ? item.serial : showWhitespace(item.serial)}`,
       item.statusName !== null && `status ${item.statusName}`,
       item.location !== null && `location ${item.location}`,
       item.entity !== null && `entity ${item.entity}`,

@@ -71,7 +71,12 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     let inventory: GeneratedInventory | undefined;
     let glpi: GlpiConfig;
     if (!isSet('GLPI_URL', env)) {
-      inventory = generateInventory({ devices: options.sampleDevices, seed: 42, awkwardSerials: true });
+      inventory = generateInventory({
+        devices: options.sampleDevices,
+        seed: 42,
+        awkwardSerials: true,
+        whitespaceRate: 0.01,
+      });
       simulator = await startGlpiSimulator({ port: simulatorPort, items: inventory.items, userToken: DEMO_USER_TOKEN });
       stoppers.push(() => simulator!.stop());
       glpi = loadGlpiConfig(env, { url: simulator.url, userToken: DEMO_USER_TOKEN });
