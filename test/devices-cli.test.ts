@@ -167,7 +167,8 @@ describe('devices import: updates, dry runs, broken files, deactivation', async 
       'partial.csv',
       'serial,active\nPRN-001,yes\nPRN-002,perhaps\nPRN-003,\nPRN-005,1\n', // PRN-002's row is skipped
     );
-    const report = await importJson(url, file, '--deactivate-missing');
+    // 1 of 5 active devices is over the 10 % threshold: --yes confirms it (the threshold has its own test).
+    const report = await importJson(url, file, '--deactivate-missing', '--yes');
     const prn4 = await db.device.findUniqueOrThrow({ where: { serialNormalized: 'PRN-004' } });
     assert.deepEqual(report.deactivated, [{ id: prn4.id, serial: 'PRN-004' }]);
     assert.deepEqual(
@@ -190,6 +191,81 @@ describe('devices import: updates, dry runs, broken files, deactivation', async 
     assert.equal(run.code, 1);
     assert.match(run.stderr, /would deactivate every device \(refused\)/);
     assert.equal(await db.device.count({ where: { active: true } }), 4);
+  });
+});
+
+describe('devices import: columns the file lacks, the deactivation threshold, long lists', async () => {
+  const { url, db } = await testDatabase();
+  const active = async (serial: string) =>
+    (await db.device.findUniqueOrThrow({ where: { serialNormalized: serial } })).active;
+
+  test('a file without an active column leaves inactive devices inactive; new devices are active', async () => {
+    await importJson(url, csvFile('with-active.csv', 'serial,name,active\nKEEP-1,One,no\nKEEP-2,Two,yes\n'));
+    assert.equal(await active('KEEP-1'), false);
+    const report = await importJson(url, csvFile('no-active.csv', 'serial,name\nKEEP-1,Renamed\nKEEP-2,Two\nNEW-3,\n'));
+    assert.deepEqual(counts(report), { created: 1, updated: 1, unchanged: 1, skipped: 0, deactivated: 0 });
+    assert.deepEqual(report.updated[0].changes, [{ field: 'name', from: 'One', to: 'Renamed' }]);
+    assert.deepEqual([await active('KEEP-1'), await active('KEEP-2'), await active('NEW-3')], [false, true, true]);
+    assert.equal((await db.device.findUniqueOrThrow({ where: { serialNormalized: 'KEEP-1' } })).name, 'Renamed');
+  });
+
+  test('--deactivate-missing beyond 10 % of the active devices needs --yes; --dry-run shows the share', async () => {
+    const fleet = Array.from({ length: 28 }, (_, i) => `FLEET-${i + 1}`);
+    await importJson(url, csvFile('fleet.csv', `serial\n${fleet.join('\n')}\n`));
+    const before = await db.device.count({ where: { active: true } }); // 28 + KEEP-2 + NEW-3
+    assert.equal(before, 30);
+    const extract = csvFile('extract.csv', 'serial\nFLEET-1\nFLEET-2\nEXTRA-1\n');
+
+    const refused = await devices(url, 'import', extract, '--deactivate-missing');
+    assert.equal(refused.code, 1, refused.stderr + refused.stdout);
+    assert.match(
+      refused.stderr,
+      /would deactivate 28 of 30 active devices \(93\.3 %\), more than 10 %.*add --yes to confirm; nothing was imported/,
+    );
+    assert.equal(await db.device.count({ where: { active: true } }), 30, 'nothing deactivated');
+    assert.equal(await db.device.count({ where: { serialNormalized: 'EXTRA-1' } }), 0, 'nothing created either');
+
+    const dry = await devices(url, 'import', extract, '--deactivate-missing', '--dry-run');
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /warning: would deactivate 28 of 30 active devices \(93\.3 %\), more than 10 %: .*--yes/);
+    const dryJson = await importJson(url, extract, '--deactivate-missing', '--dry-run');
+    assert.equal(dryJson.deactivationNeedsConfirmation, true);
+    assert.equal(dryJson.activeBefore, 30);
+
+    // Within the threshold (3 of 30 = 10 %) no confirmation is asked.
+    const most = csvFile('most.csv', `serial\n${fleet.slice(0, 25).join('\n')}\nKEEP-2\nNEW-3\n`);
+    const within = await importJson(url, most, '--deactivate-missing');
+    assert.equal(within.counts.deactivated, 3);
+    assert.equal(within.deactivationNeedsConfirmation, false);
+
+    const confirmed = await devices(url, 'import', extract, '--deactivate-missing', '--yes');
+    assert.equal(confirmed.code, 0, confirmed.stderr);
+    assert.match(confirmed.stdout, /deactivated 25/);
+    assert.match(confirmed.stdout, /warning: deactivated 25 of 27 active devices .*\(confirmed by --yes\)/);
+    assert.equal(await db.device.count({ where: { active: true } }), 3); // FLEET-1, FLEET-2, EXTRA-1
+
+    const lone = await devices(url, 'import', extract, '--yes');
+    assert.equal(lone.code, 2);
+    assert.match(lone.stderr, /--yes confirms --deactivate-missing/);
+  });
+
+  test('10,000 duplicate rows: the first 20 skipped lines, the rest with --verbose; a huge serial is cut', async () => {
+    const huge = 'X'.repeat(100_000);
+    const file = csvFile('duplicates.csv', `serial\n${'DUP-1\n'.repeat(10_000)}${huge}\n`);
+    const run = await devices(url, 'import', file, '--dry-run');
+    assert.equal(run.code, 0, run.stderr);
+    const isSkipped = (line: string) => /^ {2}line \d+ .*: /.test(line); // created lines have no reason
+    const skippedLines = run.stdout.split('\n').filter(isSkipped);
+    assert.equal(skippedLines.length, 20);
+    assert.match(run.stdout, /… and 9980 more \(--verbose or --json lists them all\)/);
+    assert.match(run.stdout, /skipped 10000/);
+    assert.ok(run.stdout.length < 5_000, `${run.stdout.length} characters of output`);
+
+    const verbose = await devices(url, 'import', file, '--dry-run', '--verbose');
+    const all = verbose.stdout.split('\n').filter(isSkipped);
+    assert.equal(all.length, 10_000);
+    const hugeLine = all.find((line) => line.includes('longer than 255'));
+    assert.match(hugeLine ?? '', /^ {2}line 10002 {2}X{80}… \(100000 characters\): invalid serial: longer than 255/);
   });
 });
 

@@ -7,13 +7,14 @@ import { loadConfig } from '../config';
 import type { Delimiter } from '../devices/csv';
 import { encodingName } from '../devices/encoding';
 import { deviceListText, deviceText } from '../devices/format';
-import { importInventory } from '../devices/import';
+import { DeactivationRefusedError, importInventory } from '../devices/import';
 import { InventoryError, readInventory } from '../devices/inventory';
 import { findDevice, listDevices, recentResults } from '../db/devices';
 import { RESULT_STATUSES } from '../core/results';
 import { importSummaryText, summariseImport } from '../devices/import-summary';
 import type { ResultStatus } from '../core/results';
 import { unknownDevicesMessage } from '../core/device-reference';
+import { quoted } from '../core/text';
 import { withDatabase } from './database';
 import { CommandError, EXIT, parseArguments, rejectExtraArguments, runCli, UsageError } from './run';
 
@@ -30,11 +31,15 @@ import   creates and updates devices from an inventory CSV, in one transaction.
          oui/non). Devices are matched by normalised serial (case, accents and
          surrounding spaces do not count) and are never deleted.
   --dry-run              report what would change, write nothing
-  --deactivate-missing   set the active devices the file does not mention inactive
+  --deactivate-missing   set the active devices the file does not mention inactive;
+                         more than 10 % of the active devices is refused without --yes
+                         (--dry-run shows the share)
+  --yes                  confirm a --deactivate-missing beyond 10 % of the active devices
   --delimiter <d>        , ; tab or | (default: detected from the header line)
   --encoding <name>      utf-8, latin1, windows-1252, utf-16le… (default: detected:
                          BOM, else UTF-8, else windows-1252, and the report says so)
-  --json                 the report as JSON
+  --verbose              list every skipped row (the first 20 otherwise)
+  --json                 the report as JSON, every row included
 
 list     devices in id order with their latest check result.
   --status <status>      only devices whose latest result is found, conflict, not_found or error
@@ -96,8 +101,10 @@ async function importCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     'dry-run': { type: 'boolean', default: false },
     'deactivate-missing': { type: 'boolean', default: false },
+    yes: { type: 'boolean', default: false },
     delimiter: { type: 'string' },
     encoding: { type: 'string' },
+    verbose: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   });
   const file = onePositional(positionals, 'CSV file to import');
@@ -109,7 +116,13 @@ async function importCommand(args: string[]): Promise<number> {
   if (values.encoding !== undefined && !encodingName(values.encoding)) {
     throw new UsageError(`unknown --encoding ${JSON.stringify(values.encoding)} (try utf-8, latin1, utf-16le)`);
   }
-  const options = { dryRun: values['dry-run'], deactivateMissing: values['deactivate-missing'] };
+  if (values.yes && !values['deactivate-missing'])
+    throw new UsageError('--yes confirms --deactivate-missing: give both');
+  const options = {
+    dryRun: values['dry-run'],
+    deactivateMissing: values['deactivate-missing'],
+    confirmed: values.yes,
+  };
   const databaseUrl = loadConfig().databaseUrl;
 
   const started = performance.now();
@@ -120,10 +133,11 @@ async function importCommand(args: string[]): Promise<number> {
     const timings = { fileMs: Math.round(read - started), databaseMs: Math.round(performance.now() - read) };
     const report = summariseImport(file, inventory, plan, options, timings);
     if (values.json) print(report);
-    else console.log(importSummaryText(report));
+    else console.log(importSummaryText(report, values.verbose));
     return 0;
   } catch (error) {
     if (error instanceof InventoryError) throw new CommandError(`${file}: ${error.message}; nothing was imported`);
+    if (error instanceof DeactivationRefusedError) throw new CommandError(`${file}: ${error.message}`);
     throw error;
   }
 }
@@ -181,7 +195,7 @@ async function showCommand(args: string[]): Promise<number> {
     const results = await recentResults(db, found.device.id, RECENT_RESULTS);
     if (found.alsoMatches) {
       console.error(
-        `note: ${JSON.stringify(reference.trim())} is the serial of device ${found.device.id} and also the id of ` +
+        `note: ${quoted(reference.trim())} is the serial of device ${found.device.id} and also the id of ` +
           `device ${found.alsoMatches.id}: showing device ${found.device.id} (id:${found.alsoMatches.id} shows the other)`,
       );
     }

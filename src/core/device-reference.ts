@@ -8,6 +8,7 @@
  * `id:42` name device id 42 and nothing else.
  */
 import { tryNormaliseSerial } from './serial';
+import { quoted } from './text';
 
 /** Largest value of a PostgreSQL `integer` (int4) column: every id in the database fits it. */
 export const MAX_INT4 = 2 ** 31 - 1;
@@ -41,5 +42,5 @@ export function parseDeviceReference(text: string): DeviceReference {
 
 /** The message for references that match no device, naming each one. */
 export function unknownDevicesMessage(references: readonly string[]): string {
-  return `no device with serial or id ${references.map((r) => JSON.stringify(r)).join(', ')}`;
+  return `no device with serial or id ${references.map((r) => quoted(r)).join(', ')}`;
 }

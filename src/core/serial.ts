@@ -11,6 +11,7 @@
  */
 
 import type { NotWorthRetryingErrorType } from './error-kinds';
+import { quoted } from './text';
 
 /** Longest serial GLPI can store (`varchar(255)`). */
 export const MAX_SERIAL_LENGTH = 255;
@@ -21,7 +22,7 @@ export class InvalidSerialError extends Error {
     readonly serial: string,
     readonly reason: string,
   ) {
-    super(`invalid serial ${JSON.stringify(serial)}: ${reason}`);
+    super(`invalid serial ${quoted(serial)}: ${reason}`);
   }
 }
 

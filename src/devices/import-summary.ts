@@ -2,8 +2,16 @@
  * What an import did (or would do), for people and for scripts. Every row of the file
  * appears with its line number, so a skipped or surprising row can be found and fixed.
  */
+import { shortened } from '../core/text';
 import { delimiterName } from './csv';
-import type { FieldChange, ImportOptions, ImportPlan } from './import';
+import {
+  deactivationShare,
+  MAX_UNCONFIRMED_DEACTIVATION,
+  needsDeactivationConfirmation,
+  type FieldChange,
+  type ImportOptions,
+  type ImportPlan,
+} from './import';
 import type { Inventory, SkippedRow } from './inventory';
 
 export interface ImportSummary {
@@ -23,6 +31,10 @@ export interface ImportSummary {
   unchanged: { line: number; id: number; serial: string }[];
   skipped: SkippedRow[];
   deactivated: { id: number; serial: string }[];
+  /** Active devices before the import (null without --deactivate-missing). */
+  activeBefore: number | null;
+  /** More than MAX_UNCONFIRMED_DEACTIVATION of them would be deactivated: a real import needs --yes. */
+  deactivationNeedsConfirmation: boolean;
   durationMs: number;
   /** Reading and checking the file, then planning and writing in the database. */
   timings: { fileMs: number; databaseMs: number };
@@ -63,12 +75,14 @@ export function summariseImport(
     unchanged: plan.unchanged.map((u) => ({ line: u.entry.line, id: u.device.id, serial: u.entry.serial })),
     skipped: inventory.skipped,
     deactivated: plan.deactivate,
+    activeBefore: plan.activeBefore,
+    deactivationNeedsConfirmation: needsDeactivationConfirmation(plan),
     durationMs: timings.fileMs + timings.databaseMs,
     timings,
   };
 }
 
-/** Long lists are cut on a terminal (--json has them all); skipped rows never are. */
+/** Long lists are cut on a terminal (--json has them all; --verbose shows every skipped row). */
 const SHOWN = 20;
 
 function show(value: string | boolean | null): string {
@@ -77,18 +91,26 @@ function show(value: string | boolean | null): string {
   return JSON.stringify(value);
 }
 
-function section<T>(lines: string[], title: string, items: T[], line: (item: T) => string, limit = SHOWN): void {
+function section<T>(
+  lines: string[],
+  title: string,
+  items: T[],
+  line: (item: T) => string,
+  limit = SHOWN,
+  more = '--json lists them all',
+): void {
   if (items.length === 0) return;
   lines.push(`${title}:`);
   for (const item of items.slice(0, limit)) lines.push(`  ${line(item)}`);
-  if (items.length > limit) lines.push(`  … and ${items.length - limit} more (--json lists them all)`);
+  if (items.length > limit) lines.push(`  … and ${items.length - limit} more (${more})`);
 }
 
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
-export function importSummaryText(summary: ImportSummary): string {
+/** `verbose` lists every skipped row (they are what the operator has to fix in the file). */
+export function importSummaryText(summary: ImportSummary, verbose = false): string {
   const verb = summary.dryRun
     ? { create: 'would create', update: 'would update', deactivate: 'would deactivate' }
     : { create: 'created', update: 'updated', deactivate: 'deactivated' };
@@ -110,10 +132,19 @@ export function importSummaryText(summary: ImportSummary): string {
     lines,
     'Skipped',
     summary.skipped,
-    (s) => `line ${s.line}  ${s.serial || '(no serial)'}: ${s.reason}`,
-    Infinity,
+    (s) => `line ${s.line}  ${s.serial ? shortened(s.serial) : '(no serial)'}: ${s.reason}`,
+    verbose ? Infinity : SHOWN,
+    '--verbose or --json lists them all',
   );
   section(lines, capitalise(verb.deactivate), summary.deactivated, (d) => `device ${d.id}  ${d.serial}`);
+  if (summary.deactivationNeedsConfirmation) {
+    const share = deactivationShare({ deactivate: summary.deactivated, activeBefore: summary.activeBefore });
+    lines.push(
+      `warning: ${summary.dryRun ? 'would deactivate' : 'deactivated'} ${share}, more than ` +
+        `${MAX_UNCONFIRMED_DEACTIVATION * 100} %` +
+        (summary.dryRun ? ': the import without --dry-run refuses this unless given --yes' : ' (confirmed by --yes)'),
+    );
+  }
   const c = summary.counts;
   lines.push(
     `${summary.dryRun ? 'Dry run, nothing written: ' : ''}${verb.create} ${c.created}, ${verb.update} ${c.updated}, ` +

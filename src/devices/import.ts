@@ -41,11 +41,35 @@ export interface ImportPlan {
   update: PlannedUpdate[];
   unchanged: { entry: InventoryEntry; device: ExistingDevice }[];
   deactivate: { id: number; serial: string }[];
+  /** Active devices before the import (counted only with --deactivate-missing, else null). */
+  activeBefore: number | null;
 }
 
 export interface ImportOptions {
   dryRun: boolean;
   deactivateMissing: boolean;
+  /** --yes: deactivate even more than MAX_UNCONFIRMED_DEACTIVATION of the active devices. */
+  confirmed?: boolean;
+}
+
+/**
+ * A file that is not the whole inventory (an extract, the wrong export) would deactivate
+ * most of the fleet: beyond this share of the active devices, --yes is required.
+ */
+export const MAX_UNCONFIRMED_DEACTIVATION = 0.1;
+
+/** Refused by the deactivation threshold: nothing was written. */
+export class DeactivationRefusedError extends Error {
+  override readonly name = 'DeactivationRefusedError';
+}
+
+export function needsDeactivationConfirmation(plan: Pick<ImportPlan, 'deactivate' | 'activeBefore'>): boolean {
+  return plan.activeBefore !== null && plan.deactivate.length > MAX_UNCONFIRMED_DEACTIVATION * plan.activeBefore;
+}
+
+export function deactivationShare(plan: Pick<ImportPlan, 'deactivate' | 'activeBefore'>): string {
+  const share = plan.activeBefore ? (100 * plan.deactivate.length) / plan.activeBefore : 0;
+  return `${plan.deactivate.length} of ${plan.activeBefore ?? 0} active devices (${share.toFixed(1)} %)`;
 }
 
 const CHUNK = 10_000;
@@ -78,7 +102,7 @@ async function activeDevicesNotIn(db: Queryable, serials: string[]): Promise<{ i
 }
 
 export function planUpdate(entry: InventoryEntry, device: ExistingDevice): PlannedUpdate {
-  const target: ExistingDevice = { ...device, serial: entry.serial, active: entry.active };
+  const target: ExistingDevice = { ...device, serial: entry.serial, active: entry.active ?? device.active };
   for (const column of TEXT_COLUMNS) {
     const value = entry.fields[column];
     if (value !== undefined) target[column] = value;
@@ -95,7 +119,7 @@ export async function planImport(db: Queryable, inventory: Inventory, options: I
     db,
     inventory.entries.map((entry) => entry.serialNormalized),
   );
-  const plan: ImportPlan = { create: [], update: [], unchanged: [], deactivate: [] };
+  const plan: ImportPlan = { create: [], update: [], unchanged: [], deactivate: [], activeBefore: null };
   for (const entry of inventory.entries) {
     const device = existing.get(entry.serialNormalized);
     if (!device) {
@@ -106,7 +130,10 @@ export async function planImport(db: Queryable, inventory: Inventory, options: I
     if (update.changes.length > 0) plan.update.push(update);
     else plan.unchanged.push({ entry, device });
   }
-  if (options.deactivateMissing) plan.deactivate = await activeDevicesNotIn(db, [...inventory.mentionedSerials]);
+  if (options.deactivateMissing) {
+    plan.deactivate = await activeDevicesNotIn(db, [...inventory.mentionedSerials]);
+    plan.activeBefore = await db.device.count({ where: { active: true } });
+  }
   return plan;
 }
 
@@ -118,7 +145,7 @@ async function insertNewDevices(db: Queryable, entries: InventoryEntry[]): Promi
       SELECT f.*, now() FROM unnest(
         ${chunk.map((entry) => entry.serial)}::text[], ${chunk.map((entry) => entry.serialNormalized)}::text[],
         ${column('name')}::text[], ${column('model')}::text[], ${column('location')}::text[],
-        ${column('organisation')}::text[], ${chunk.map((entry) => entry.active)}::boolean[]) AS f`;
+        ${column('organisation')}::text[], ${chunk.map((entry) => entry.active ?? true)}::boolean[]) AS f`;
   }
 }
 
@@ -159,6 +186,14 @@ export async function importInventory(db: Db, inventory: Inventory, options: Imp
     async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('glpi-device-check devices import'))`;
       const plan = await planImport(tx, inventory, options);
+      // Thrown inside the transaction: it rolls back, so a refused import writes nothing at all.
+      if (needsDeactivationConfirmation(plan) && !options.confirmed) {
+        throw new DeactivationRefusedError(
+          `--deactivate-missing would deactivate ${deactivationShare(plan)}, more than ` +
+            `${MAX_UNCONFIRMED_DEACTIVATION * 100} %: is the file the whole inventory? ` +
+            'See the list with --dry-run, then add --yes to confirm; nothing was imported',
+        );
+      }
       await insertNewDevices(tx, plan.create);
       await updateDevices(tx, plan.update);
       await deactivateDevices(

@@ -6,6 +6,7 @@
 import { InvalidSerialError, normaliseSerial } from '../core/serial';
 import { CsvParseError, delimiterName, detectDelimiter, parseCsv, type CsvRecord, type Delimiter } from './csv';
 import { decodeBytes, EncodingError } from './encoding';
+import { quoted } from '../core/text';
 
 export class InventoryError extends Error {
   override readonly name = 'InventoryError';
@@ -24,7 +25,8 @@ export interface InventoryEntry {
   serialNormalized: string;
   /** Only the columns the file has: a column the file lacks leaves the device's value alone. */
   fields: Partial<Record<TextColumn, string | null>>;
-  active: boolean;
+  /** Undefined when the file has no active column: existing devices keep theirs, new ones are active. */
+  active: boolean | undefined;
 }
 
 export interface SkippedRow {
@@ -180,10 +182,10 @@ export function readInventory(bytes: Uint8Array, options: ReadOptions = {}): Inv
       continue;
     }
     firstLineOf.set(serialNormalized, record.line);
-    const rawActive = value(record, 'active') ?? '';
-    const active = parseActive(rawActive);
-    if (active === undefined) {
-      skip(`invalid active value ${JSON.stringify(rawActive.trim())} (expected true/false, yes/no, 1/0, oui/non)`);
+    const rawActive = value(record, 'active');
+    const active = rawActive === undefined ? undefined : parseActive(rawActive);
+    if (rawActive !== undefined && active === undefined) {
+      skip(`invalid active value ${quoted(rawActive.trim())} (expected true/false, yes/no, 1/0, oui/non)`);
       continue;
     }
     const fields: InventoryEntry['fields'] = {};
