@@ -499,3 +499,84 @@ describe('npm run report on a database without finished runs', () => {
     assert.match(report.stdout, /Conflicts: 0/);
   });
 });
+
+describe('npm run report: the default run is the latest full check; the output name matches the format', () => {
+  test('a newer check of chosen devices is passed over, and said so; alone, it is reported with a note', async () => {
+    const { url, db } = await testDatabase();
+    const [device] = await insertDevices(db, [{ serial: 'ONLY-1' }]).then(() => db.device.findMany());
+    const deviceCheck = (minutes: number) =>
+      db.checkRun.create({
+        data: {
+          workflowId: `check-devices-${minutes}`,
+          runId: 'r',
+          trigger: 'devices',
+          status: 'completed',
+          startedAt: at(minutes),
+          finishedAt: at(minutes + 1),
+          total: 1,
+        },
+      });
+    const single = await deviceCheck(0);
+    const alone = await runTs(SCRIPT, ['--format', 'json'], env(url));
+    assert.equal(alone.code, 0, alone.stderr);
+    assert.match(alone.stderr, new RegExp(`no full check has finished yet: reporting run ${single.id}, a check of 1`));
+    assert.equal((JSON.parse(alone.stdout) as { run: { id: number } }).run.id, single.id);
+
+    const full = await db.checkRun.create({
+      data: {
+        workflowId: 'nightly',
+        runId: 'r',
+        trigger: 'schedule',
+        status: 'completed',
+        startedAt: at(10),
+        finishedAt: at(20),
+        total: 1,
+      },
+    });
+    await db.checkResult.create({ data: { checkRunId: full.id, deviceId: device.id, status: 'found', glpiIds: [1] } });
+    const newer = await deviceCheck(30);
+
+    const json = await runTs(SCRIPT, ['--format', 'json'], env(url));
+    assert.equal(json.code, 0, json.stderr);
+    const report = JSON.parse(json.stdout) as { run: { id: number; selection: string } };
+    assert.deepEqual([report.run.id, report.run.selection], [full.id, 'latest finished full check']);
+    assert.match(
+      json.stderr,
+      new RegExp(
+        `reporting run ${full.id}, the latest finished full check; run ${newer.id}, .* \\(--run ${newer.id} reports it\\)`,
+      ),
+    );
+    const text = await runTs(SCRIPT, [], env(url));
+    assert.match(text.stdout, new RegExp(`report of run ${full.id}\\n`));
+    assert.match(text.stdout, /selected: +latest finished full check/);
+
+    // Without a newer device check, a CSV (rows only) still says on stderr which run it holds.
+    await db.checkRun.delete({ where: { id: newer.id } });
+    const csv = await runTs(SCRIPT, ['--format', 'csv'], env(url));
+    assert.equal(csv.code, 0, csv.stderr);
+    assert.equal(csv.stderr.trim(), `note: run ${full.id} (latest finished run)`);
+    assert.match(csv.stdout, /^status,device_id/);
+
+    const explicit = await runTs(SCRIPT, ['--run', String(single.id), '--format', 'csv'], env(url));
+    assert.equal(explicit.stderr, '', 'no note when --run says which');
+  });
+
+  test('--output r.xlsx and a contradicting --format are refused (exit 2); .txt holds any format', async () => {
+    const { url } = await testDatabase();
+    const dir = mkdtempSync(join(tmpdir(), 'report-ext-'));
+    const cases: [string[], RegExp][] = [
+      [
+        ['--output', join(dir, 'r.xlsx')],
+        /\.xlsx is not a report format; name the file \.txt, \.csv, \.json or \.html/,
+      ],
+      [['--output', join(dir, 'r.json'), '--format', 'csv'], /names a json file but --format is csv/],
+      [['--output', join(dir, 'r.HTML'), '--format', 'text'], /names a html file but --format is text/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runTs(SCRIPT, args, env(url));
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, message);
+    }
+    assert.deepEqual(readdirSync(dir), [], 'nothing written');
+  });
+});

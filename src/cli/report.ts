@@ -2,7 +2,7 @@
  * npm run report — the report of a check run (totals, conflicts, devices not found, errors) as
  * text, CSV, JSON or a self-contained HTML page.
  */
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { loadConfig, readSetting } from '../config';
 import type { Db } from '../db/client';
 import {
@@ -29,9 +29,13 @@ assets), every device not found in GLPI, and every error with its reason.
 
 Options:
   --run <id>          a check run id, or a Temporal workflow id (its latest run)
-                      default: the latest finished run (the latest run if none has finished)
+                      default: the latest finished full check (not a --device check);
+                      the latest run if none has finished. stderr says when a newer
+                      run was passed over, and which run a CSV holds
   --format <format>   text (default), csv, json or html
-                      without --format, an --output ending in .csv, .json or .html picks it
+                      without --format, the --output extension picks it (.txt, .csv,
+                      .json, .html); another extension, or one that contradicts
+                      --format, is refused
   --output <file>     write to this file (complete or not at all) instead of stdout
   --help              this text
 
@@ -47,7 +51,42 @@ interface Options {
   output?: string;
 }
 
-const EXTENSION_FORMATS: Record<string, ReportFormat> = { csv: 'csv', json: 'json', html: 'html', htm: 'html' };
+const EXTENSION_FORMATS: Record<string, ReportFormat> = {
+  csv: 'csv',
+  json: 'json',
+  html: 'html',
+  htm: 'html',
+  txt: 'text',
+  text: 'text',
+  log: 'text',
+};
+
+/**
+ * The format from --format, else from the --output extension. An extension that names no
+ * format (r.xlsx), or .csv/.json/.html with another --format (--format csv --output r.json), is refused:
+ * a file whose name lies about its content is worse than no file.
+ */
+function formatOf(requested: string | undefined, output: string | undefined): ReportFormat {
+  const format = requested?.trim().toLowerCase();
+  if (format !== undefined && !isReportFormat(format)) {
+    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(requested)}`);
+  }
+  const name = output ? basename(output) : '';
+  const extension = name.includes('.') ? name.split('.').pop()!.toLowerCase() : '';
+  const implied = EXTENSION_FORMATS[extension];
+  if (format === undefined) {
+    if (extension === '' || implied) return implied ?? 'text';
+    throw new UsageError(
+      `--output ${output}: .${extension} is not a report format; name the file .txt, .csv, .json or .html, ` +
+        'or give --format',
+    );
+  }
+  // A .txt holds any text (CSV and JSON are text); .csv, .json and .html promise their format.
+  if (implied && implied !== 'text' && implied !== format) {
+    throw new UsageError(`--output ${output} names a ${implied} file but --format is ${format}: make them agree`);
+  }
+  return format;
+}
 
 function parse(args: string[]): Options {
   const { values, positionals } = parseArguments({
@@ -58,11 +97,7 @@ function parse(args: string[]): Options {
   rejectExtraArguments(positionals);
   if (values.run !== undefined && values.run.trim() === '') throw new UsageError('--run needs a run id or workflow id');
   if (values.output !== undefined && values.output.trim() === '') throw new UsageError('--output needs a file name');
-  const extension = values.output?.split('.').pop()?.toLowerCase() ?? '';
-  const format = values.format?.trim().toLowerCase() ?? EXTENSION_FORMATS[extension] ?? 'text';
-  if (!isReportFormat(format))
-    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(values.format)}`);
-  return { run: values.run?.trim(), format, output: values.output };
+  return { run: values.run?.trim(), format: formatOf(values.format, values.output), output: values.output };
 }
 
 /** Links are a convenience: a GLPI URL that does not parse costs the links, not the report. */
@@ -90,6 +125,10 @@ async function write(db: Db, options: Options, timeZone: string): Promise<number
     throw error;
   });
   if (warning) console.error(`note: ${warning}`);
+  // Text, JSON and HTML name the run and how it was chosen; a CSV has only rows, so stderr says it.
+  else if (options.format === 'csv' && options.run === undefined && !options.output) {
+    console.error(`note: run ${report.run.id} (${report.selection})`);
+  }
 
   const sink = options.output ? fileSink(options.output) : stdoutSink();
   try {

@@ -18,6 +18,7 @@ import type {
   ReportRun,
   ReportTotals,
 } from './model';
+import { quoted } from '../core/text';
 
 export class RunNotFoundError extends Error {
   override readonly name = 'RunNotFoundError';
@@ -39,21 +40,46 @@ export interface SelectedRun {
 
 /**
  * `reference` is a CheckRun id or a Temporal workflow id (the latest run of that id).
- * Without one: the latest finished run, or the latest run at all when none has finished.
+ * Without one: the latest finished full check (not a --device check), else the latest
+ * finished run, else the latest run at all; `warning` says when that was not the obvious one.
  */
 export async function selectRun(db: Db, reference?: string): Promise<SelectedRun> {
   if (reference !== undefined) {
     const run = await findByReference(db, reference);
-    if (!run) throw new RunNotFoundError(`no check run with id or workflow id ${JSON.stringify(reference)}`);
+    if (!run) throw new RunNotFoundError(`no check run with id or workflow id ${quoted(reference)}`);
     const selection =
       String(run.id) === reference ? `chosen by --run ${reference}` : `latest run of workflow ${reference}`;
     return { run: toReportRun(run), plannedTotal: run.total, selection };
   }
-  const finished = await db.checkRun.findFirst({
-    where: { finishedAt: { not: null } },
-    orderBy: [{ finishedAt: 'desc' }, { id: 'desc' }],
-  });
-  if (finished) return { run: toReportRun(finished), plannedTotal: finished.total, selection: 'latest finished run' };
+  // A check of a few chosen devices (start-check --device) says little about the inventory:
+  // the default is the latest finished full check, and a newer device check is pointed at.
+  const finishedOrder = [{ finishedAt: 'desc' as const }, { id: 'desc' as const }];
+  const [full, finished] = await Promise.all([
+    db.checkRun.findFirst({
+      where: { finishedAt: { not: null }, trigger: { not: 'devices' } },
+      orderBy: finishedOrder,
+    }),
+    db.checkRun.findFirst({ where: { finishedAt: { not: null } }, orderBy: finishedOrder }),
+  ]);
+  if (full && finished && finished.id !== full.id) {
+    return {
+      run: toReportRun(full),
+      plannedTotal: full.total,
+      selection: 'latest finished full check',
+      warning:
+        `reporting run ${full.id}, the latest finished full check; run ${finished.id}, a check of ` +
+        `${finished.total} chosen device(s), is newer (--run ${finished.id} reports it)`,
+    };
+  }
+  if (full) return { run: toReportRun(full), plannedTotal: full.total, selection: 'latest finished run' };
+  if (finished) {
+    return {
+      run: toReportRun(finished),
+      plannedTotal: finished.total,
+      selection: 'latest finished run (a check of chosen devices: no full check has finished)',
+      warning: `no full check has finished yet: reporting run ${finished.id}, a check of ${finished.total} chosen device(s)`,
+    };
+  }
   const latest = await db.checkRun.findFirst({ orderBy: [{ startedAt: 'desc' }, { id: 'desc' }] });
   if (!latest) throw new RunNotFoundError('there is no check run in the database yet (start one: npm run start-check)');
   return {
