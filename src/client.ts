@@ -18,8 +18,31 @@ export const STARTABLE_WORKFLOWS = [checkAllDevices.name, checkDevices.name] as 
  */
 export const FULL_CHECK_WORKFLOW_ID = 'check-all-devices';
 
+/** Something answers at TEMPORAL_ADDRESS, but not as a Temporal frontend (a web server, the UI port). */
+export class NotTemporalError extends Error {
+  override readonly name = 'NotTemporalError';
+}
+
+/**
+ * Connects, then asks the server what it is: a web server answering HTTP/2 (the Temporal
+ * UI's port, a proxy) accepts the connection and only fails the first real call, as an
+ * opaque "Failed to list workflows".
+ */
 export async function connectClient(config: ServiceConfig): Promise<Client> {
   const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' });
+  try {
+    await connection.withDeadline(Date.now() + 5_000, () => connection.workflowService.getSystemInfo({}));
+  } catch (error) {
+    await connection.close().catch(() => undefined);
+    const code = (error as { code?: unknown }).code;
+    // 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED: not there (yet); anything else answered, wrongly.
+    if (code === 14 || code === 4) throw error;
+    throw new NotTemporalError(
+      `something answers at ${config.temporal.address} but not as a Temporal server ` +
+        `(${(error as Error).message.split('\n')[0]}): TEMPORAL_ADDRESS must be the frontend's gRPC ` +
+        'address (port 7233 by default), not the web UI (8233) or another service',
+    );
+  }
   return new Client({ connection, namespace: config.temporal.namespace });
 }
 

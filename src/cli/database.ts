@@ -36,6 +36,14 @@ export function isMissingTable(error: unknown): boolean {
   return meta?.driverAdapterError?.cause?.kind === 'TableDoesNotExist';
 }
 
+/** The server answered, but the database DATABASE_URL names does not exist on it (3D000). */
+export function missingDatabaseName(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const meta = (error as { meta?: { driverAdapterError?: { cause?: { kind?: string; db?: string } } } }).meta;
+  const cause = meta?.driverAdapterError?.cause;
+  return cause?.kind === 'DatabaseDoesNotExist' ? (cause.db ?? '') : undefined;
+}
+
 /**
  * Runs `fn` with a connected client. Exit code 3 when the database cannot be reached within
  * COMMAND_CONNECT_TIMEOUT_MS; a database without the tables is told to run the migrations.
@@ -46,6 +54,14 @@ export async function withDatabase<T>(url: string, fn: (db: Db) => Promise<T>): 
     try {
       await db.$queryRaw`SELECT 1`;
     } catch (error) {
+      const missing = missingDatabaseName(error);
+      if (missing !== undefined) {
+        throw new CommandError(
+          `PostgreSQL at ${redactDatabaseUrl(url)} has no database ${JSON.stringify(missing)}: ` +
+            'create it with its tables by npm run db:migrate, or set DATABASE_URL to the right database',
+          EXIT.failed,
+        );
+      }
       throw new CommandError(
         `cannot reach the database at ${redactDatabaseUrl(url)}: ${databaseErrorReason(error, url)}. ` +
           'Is PostgreSQL running? Set DATABASE_URL to point elsewhere.',

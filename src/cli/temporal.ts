@@ -2,7 +2,7 @@
  * Connecting a command to Temporal, with an error that says where it looked.
  */
 import type { Client } from '@temporalio/client';
-import { connectClient } from '../client';
+import { connectClient, NotTemporalError } from '../client';
 import type { ServiceConfig } from '../config';
 import { CommandError, EXIT } from './run';
 
@@ -11,6 +11,7 @@ export async function withTemporal<T>(config: ServiceConfig, fn: (client: Client
   try {
     client = await connectClient(config);
   } catch (error) {
+    if (error instanceof NotTemporalError) throw new CommandError(error.message, EXIT.unreachable);
     throw new CommandError(
       `cannot reach Temporal at ${config.temporal.address} (${(error as Error).message.split('\n')[0]}). ` +
         'Start it with `npm run dev`, or set TEMPORAL_ADDRESS.',

@@ -76,6 +76,22 @@ export interface TextSetting extends Base {
   raw?: boolean;
 }
 
+/**
+ * A URL the pg driver can use: postgresql:// or postgres:// with a host. Anything else would
+ * reach the driver and come back as "Can't reach database server at base" (a bare word) or
+ * "unexpected copyData message" (mysql://): nothing that names DATABASE_URL.
+ */
+export function postgresUrl(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  const host = url.hostname !== '' || url.searchParams.has('host');
+  return ['postgresql:', 'postgres:'].includes(url.protocol) && host ? value : undefined;
+}
+
 export type Setting = IntegerSetting | DecimalSetting | BooleanSetting | ChoiceSetting | TextSetting;
 
 /** Node's timers overflow above 2^31-1 ms (about 24.8 days) and then fire after 1 ms. */
@@ -127,7 +143,8 @@ export const SETTINGS = {
     kind: 'text',
     secret: true, // may carry the database password
     default: 'postgresql://postgres@127.0.0.1:5432/glpi_device_check',
-    format: 'a postgresql:// URL',
+    format: 'a postgresql:// URL (postgresql://user:password@host:5432/database)',
+    check: postgresUrl,
     description: 'PostgreSQL (`npm run demo` defaults to the database `glpi_device_check_demo`)',
   },
 
