@@ -146,12 +146,3 @@ export async function startConfiguredWorker(
   );
   return { worker, done: worker.run().finally(cleanup) };
 }
-
-if (require.main === module) {
-  startConfiguredWorker()
-    .then(({ done }) => done)
-    .catch((error: unknown) => {
-      console.error(`worker: ${(error as Error).message}`);
-      process.exit(1);
-    });
-}

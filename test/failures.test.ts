@@ -35,7 +35,7 @@ describe('failures', () => {
       GLPI_USER_TOKEN: TEST_USER_TOKEN,
       GLPI_MAX_CONCURRENCY: '1',
     };
-    const first = spawnTs('src/worker.ts', [], env);
+    const first = spawnTs('src/cli/worker.ts', [], env);
     await first.waitFor(/Worker polling task queue/);
     const handle = await client.workflow.start(checkAllDevices, {
       taskQueue,
@@ -47,7 +47,7 @@ describe('failures', () => {
     const before = await db.checkResult.count();
     assert.ok(before < 1000, `the run was interrupted mid-way (${before} results stored)`);
 
-    const second = spawnTs('src/worker.ts', [], env);
+    const second = spawnTs('src/cli/worker.ts', [], env);
     await second.waitFor(/Worker polling task queue/);
     const report = await handle.result();
 

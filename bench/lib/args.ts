@@ -19,7 +19,7 @@ Options:
   --worker-activities N     WORKER_MAX_CONCURRENT_ACTIVITIES (default: the worker's own default)
   --worker-node-options S   node options of the worker process only, space-separated
                             (e.g. --worker-node-options=--max-old-space-size=192)
-  --worker-script PATH      run this worker entry point instead of src/worker.ts (same environment),
+  --worker-script PATH      run this worker entry point instead of src/cli/worker.ts (same environment),
                             to measure a candidate change before it lands (a .js file runs without tsx)
   --baseline                also measure the old design (sequential login/search/logout per device)
   --baseline-sample N       devices the baseline checks before extrapolating (default 200)

@@ -27,7 +27,7 @@ export interface Tuning {
   batchConcurrency: number;
   workerMaxActivities: number;
   workerNodeOptions?: string;
-  /** Set when the run measured another worker entry point than src/worker.ts. */
+  /** Set when the run measured another worker entry point than src/cli/worker.ts. */
   workerScript?: string;
   /** Environment variables of the bench that change the worker's process (allocator, candidate switches). */
   workerProcessEnv?: Record<string, string>;

@@ -143,7 +143,7 @@ export function evaluateTargets(records: BenchRecord[]): TargetResult[] {
 /** How the worker differed from `npm run worker` with the defaults, if it did. */
 function workerNote(r: RunRecord): string {
   const notes = [
-    r.workerScript ? `\`${r.workerScript.split('/').pop()}\`` : 'src/worker.ts',
+    r.workerScript ? `\`${r.workerScript.split('/').pop()}\`` : 'src/cli/worker.ts',
     ...(r.workerNodeOptions ? [`\`${r.workerNodeOptions}\``] : []),
     ...(r.workerMaxActivities !== 8 ? [`${r.workerMaxActivities} activities`] : []),
     ...Object.entries(r.workerProcessEnv ?? {}).map(([name, value]) => `${name}=${value.split('/').pop()}`),

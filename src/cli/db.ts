@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { applyMigrations, diffSchemaAgainstMigrations, ensureDatabase, SCHEMA_SNAPSHOT } from '../db/migrate';
 import { MIGRATIONS_DIR, SCHEMA_PATH } from '../db/schema-engine';
 import { databaseUrl, redactDatabaseUrl } from '../db/url';
-import { runCli, UsageError } from './run';
+import { parseArguments, rejectExtraArguments, runCli, UsageError } from './run';
 
 const USAGE = `Usage:
   npm run db:migrate                apply pending migrations to DATABASE_URL (created if missing)
@@ -47,8 +47,17 @@ async function createMigration(name: string | undefined): Promise<void> {
 }
 
 runCli(USAGE, async (args) => {
-  const [command, ...rest] = args;
-  if (command === 'migrate') return migrate();
-  if (command === 'migration') return createMigration(rest[0]);
-  throw new UsageError(`unknown command ${JSON.stringify(command ?? '')}`);
+  const { positionals } = parseArguments({ args, options: {}, allowPositionals: true, strict: true });
+  const [command, ...rest] = positionals;
+  if (command === 'migrate') {
+    rejectExtraArguments(rest);
+    return migrate();
+  }
+  if (command === 'migration') {
+    rejectExtraArguments(rest, 1);
+    return createMigration(rest[0]);
+  }
+  throw new UsageError(
+    command === undefined ? 'give a command: migrate or migration' : `unknown command ${JSON.stringify(command)}`,
+  );
 });

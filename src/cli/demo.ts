@@ -13,9 +13,13 @@ import { PROJECT_ROOT } from '../dev/temporal-binaries';
 import { readSetting } from '../config';
 import { installRuntimeLogger } from '../logging';
 import { startConfiguredWorker } from '../worker';
+import { bold } from './colour';
 import { CommandError, parseArguments, runCli, UsageError } from './run';
 
-const USAGE = `Usage: npm run demo [-- --once] [-- --devices N]
+const USAGE = `Usage: npm run demo -- [--once] [--devices N]
+
+(The -- matters: npm keeps the options after it for the demo; \`npm run demo --once\`
+makes npm warn about an unknown config of its own.)
 
 Starts everything locally and runs one full check live:
   - a Temporal dev server (UI http://localhost:8233) unless TEMPORAL_ADDRESS is set,
@@ -31,7 +35,7 @@ const DEMO_DIR = join(PROJECT_ROOT, '.temporal');
 const DEMO_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/glpi_device_check_demo';
 
 function say(line: string): void {
-  console.log(`\x1b[1m[demo]\x1b[0m ${line}`);
+  console.log(`${bold('[demo]')} ${line}`);
 }
 
 /** Runs one of the project's commands in a child process, showing it as typed. */

@@ -5,11 +5,12 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { queryProgress, waitForReport } from '../client';
 import type { Progress, RunReport } from '../workflows/types';
+import { isTerminal } from './colour';
 import { progressBar } from './format';
 
 /** Follows a run until it ends; Ctrl-C detaches without touching the run (undefined then). */
 export async function follow(handle: WorkflowHandle, json: boolean): Promise<RunReport | undefined> {
-  const tty = process.stdout.isTTY && !json;
+  const tty = isTerminal(process.stdout) && !json;
   const startedLocal = Date.now();
   let detached = false;
   const onSigint = () => {

@@ -18,6 +18,7 @@ import {
 } from '../glpi';
 import { environment, type Env } from '../config';
 import { tryNormaliseSerial } from '../core/serial';
+import { shortened } from '../core/text';
 import { EXIT, parseArguments } from './run';
 
 const USAGE = `Usage:
@@ -166,7 +167,12 @@ async function find(client: GlpiClient, rawSerials: string[], json: boolean, io:
 }
 
 function describe(result: FindOutput): string {
-  if (result.status === 'error') return `${result.serial}: error: ${result.error ?? 'unknown'}`;
+  if (result.status === 'error') {
+    // An empty argument (an unset shell variable, stray quotes) must still show which row it is.
+    const label =
+      result.serial.trim() === '' ? `(empty serial ${JSON.stringify(result.serial)})` : shortened(result.serial);
+    return `${label}: error: ${result.error ?? 'unknown'}`;
+  }
   const lines = [`${result.serial}: ${result.status}`];
   for (const item of result.items) {
     const details = [

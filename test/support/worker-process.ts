@@ -1,5 +1,5 @@
 /**
- * The production worker (`src/worker.ts`) as a process of its own, configured only through
+ * The production worker (`src/cli/worker.ts`) as a process of its own, configured only through
  * its environment like an operator would run it. Spawned as `node --import tsx` rather than
  * through the `tsx` binary: tsx would fork a second node process, and the memory to measure
  * is the one of the process that runs the worker.
@@ -56,12 +56,12 @@ export interface SpawnOptions {
   echo?: boolean;
   /** Options of node itself, e.g. --max-old-space-size=192 or --cpu-prof (which NODE_OPTIONS refuses). */
   nodeArgs?: string[];
-  /** Another entry point with the same environment contract (to measure a candidate change); default src/worker.ts. */
+  /** Another entry point with the same environment contract (to measure a candidate change); default src/cli/worker.ts. */
   script?: string;
 }
 
 export function spawnWorker(env: NodeJS.ProcessEnv, options: SpawnOptions = {}): WorkerProcess {
-  const script = options.script ?? join(ROOT, 'src', 'worker.ts');
+  const script = options.script ?? join(ROOT, 'src', 'cli', 'worker.ts');
   // A compiled entry point (npm run build) runs without tsx, as a production image would.
   const loader = script.endsWith('.js') ? [] : ['--import', 'tsx'];
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, script], {
