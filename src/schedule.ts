@@ -98,8 +98,44 @@ export function daylightSavingWarning(config: ServiceConfig, from = new Date()):
   return undefined;
 }
 
-/** Creates the schedule, or brings an existing one in line with the configuration (keeping its pause state). */
-export async function ensureSchedule(client: Client, config: ServiceConfig): Promise<'created' | 'updated'> {
+/** Whether an existing schedule already is what `options` describe (then ensure changes nothing). */
+export function scheduleMatches(current: ScheduleDescription, options: ScheduleOptions): boolean {
+  const wanted = options.spec.calendars?.[0];
+  const calendars = current.spec.calendars ?? [];
+  const calendar = calendars[0];
+  const single = (ranges: readonly { start: number; end: number }[] | undefined, value: unknown) =>
+    ranges?.length === 1 && ranges[0].start === value && ranges[0].end === value;
+  const action = current.action;
+  return (
+    calendars.length === 1 &&
+    (current.spec.intervals ?? []).length === 0 &&
+    single(calendar?.hour, wanted?.hour) &&
+    single(calendar?.minute, wanted?.minute) &&
+    (current.spec.timezone ?? 'UTC') === (options.spec.timezone ?? 'UTC') &&
+    action.type === 'startWorkflow' &&
+    action.workflowType === checkAllDevices.name &&
+    action.taskQueue === options.action.taskQueue &&
+    action.workflowId === options.action.workflowId &&
+    JSON.stringify(action.args ?? []) === JSON.stringify(options.action.args ?? []) &&
+    current.policies.overlap === options.policies?.overlap &&
+    current.policies.catchupWindow === msOf(options.policies?.catchupWindow) &&
+    current.policies.pauseOnFailure === (options.policies?.pauseOnFailure ?? false)
+  );
+}
+
+function msOf(window: unknown): number | undefined {
+  const match = typeof window === 'string' ? /^(\d+)s$/.exec(window) : null;
+  return match ? Number(match[1]) * 1000 : undefined;
+}
+
+/**
+ * Creates the schedule, or brings an existing one in line with the configuration (keeping
+ * its pause state); 'unchanged' when it already was.
+ */
+export async function ensureSchedule(
+  client: Client,
+  config: ServiceConfig,
+): Promise<'created' | 'updated' | 'unchanged'> {
   const options = scheduleOptions(config);
   try {
     await client.schedule.create(options);
@@ -107,7 +143,9 @@ export async function ensureSchedule(client: Client, config: ServiceConfig): Pro
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
   }
-  await client.schedule.getHandle(options.scheduleId).update((previous) => ({
+  const handle = client.schedule.getHandle(options.scheduleId);
+  if (scheduleMatches(await handle.describe(), options)) return 'unchanged';
+  await handle.update((previous) => ({
     ...previous,
     spec: options.spec,
     action: options.action,

@@ -28,7 +28,7 @@ export function progressText(p: Progress): string {
     `elapsed:    ${duration(p.elapsedMs)}${p.etaMs !== null ? `, eta ${duration(p.etaMs)}` : ''}`,
   ];
   if (p.recentConflicts.length > 0) {
-    lines.push('recent conflicts:');
+    lines.push('recent conflicts (oldest first):');
     for (const c of p.recentConflicts)
       lines.push(`  ${c.serial} (${c.name ?? 'device ' + c.deviceId}): GLPI ids ${c.glpiIds.join(', ')}`);
   }

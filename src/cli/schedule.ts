@@ -36,6 +36,23 @@ function parse(args: string[]) {
 
 const pad = (n: number | undefined) => String(n ?? 0).padStart(2, '0');
 
+/** 2026-12-02 04:30 in `timeZone`, with its UTC offset when it has one (+01:00). */
+function localTime(date: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'longOffset',
+  }).formatToParts(date);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  const offset = get('timeZoneName').replace(/^GMT/, '');
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}${offset ? ` (UTC${offset})` : ''}`;
+}
+
 function out(json: boolean, value: unknown, text: string): void {
   console.log(json ? JSON.stringify(value, null, 2) : text);
 }
@@ -64,14 +81,16 @@ async function describe(client: Client, config: ServiceConfig, json: boolean): P
     skippedOverlap: d.info.numActionsSkippedOverlap,
     daylightSavingWarning: daylightSavingWarning(config) ?? null,
   };
+  // JSON keeps ISO 8601 UTC; people read the schedule's own zone, the one CHECK_TIME is in.
+  const local = (date: Date) => localTime(date, summary.timezone);
   const lines = [
     `Schedule ${summary.scheduleId}: daily at ${summary.time} ${summary.timezone}${summary.paused ? ' — PAUSED' : ''}`,
     summary.note ? `  note: ${summary.note}` : '',
     `  overlap ${summary.overlap}, catch-up window ${Math.round(Number(summary.catchupWindowMs) / 60000)} min`,
-    `  next runs: ${summary.nextRuns.slice(0, 3).join(', ') || 'none'}`,
+    `  next runs (${summary.timezone}): ${d.info.nextActionTimes.slice(0, 3).map(local).join(', ') || 'none'}`,
     `  running now: ${summary.running.join(', ') || 'none'}`,
-    `  recent runs:`,
-    ...summary.recentRuns.slice(-5).map((r) => `    ${r.takenAt}  ${r.workflowId}`),
+    summary.recentRuns.length === 0 ? '  recent runs: none yet' : `  recent runs (${summary.timezone}):`,
+    ...d.info.recentActions.slice(-5).map((a) => `    ${local(a.takenAt)}  ${a.action.workflow.workflowId}`),
     `  actions taken ${summary.actionsTaken}, missed (catch-up window) ${summary.missedCatchupWindow}, skipped (overlap) ${summary.skippedOverlap}`,
     summary.daylightSavingWarning ? `  warning: ${summary.daylightSavingWarning}` : '',
   ];

@@ -201,7 +201,8 @@ async function runBatches(
     state.remaining = state.remaining.filter((b) => b.index !== batch.index);
     state.batchesDone += 1;
     state.totals = addTotals(state.totals, summary);
-    state.recentConflicts = [...summary.conflictSample, ...state.recentConflicts].slice(0, RECENT_CONFLICTS);
+    // Oldest first, like the report: batches in the order they settled, each in device id order.
+    state.recentConflicts = [...state.recentConflicts, ...summary.conflictSample].slice(-RECENT_CONFLICTS);
     const progress = progressOf(state);
     setCurrentDetails(`Checking devices: ${progressLine(progress)}`);
     // A batch is the unit of progress: one line per settled batch.

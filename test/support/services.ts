@@ -10,7 +10,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createDb, type Db } from '../../src/db/client';
 import { withPg } from '../../src/db/pg';
-import { bundleWorkflows, createWorker } from '../../src/worker';
+import { bundleWorkflows, createWorker, type WorkerDeps } from '../../src/worker';
 import { installRuntimeLogger } from '../../src/logging';
 import { isSet, readSetting } from '../../src/config';
 import type { GlpiPort } from '../../src/activities/glpi-port';
@@ -95,7 +95,12 @@ export interface RunningWorker {
 }
 
 /** A worker built by the production factory, on its own task queue, running until stop(). */
-export async function startWorker(deps: { db: Db; glpi: GlpiPort; taskQueue?: string }): Promise<RunningWorker> {
+export async function startWorker(deps: {
+  db: Db;
+  glpi: GlpiPort;
+  taskQueue?: string;
+  activityOverrides?: WorkerDeps['activityOverrides'];
+}): Promise<RunningWorker> {
   const taskQueue = deps.taskQueue ?? uniqueTaskQueue();
   const connection = await NativeConnection.connect({ address: temporalAddress() });
   const worker = await createWorker({
@@ -106,6 +111,7 @@ export async function startWorker(deps: { db: Db; glpi: GlpiPort; taskQueue?: st
     glpi: deps.glpi,
     workflowBundle: await workflowBundle(),
     shutdownGraceSeconds: 1,
+    activityOverrides: deps.activityOverrides,
   });
   const stopped = worker.run().finally(() => connection.close());
   let stopping: Promise<void> | undefined;
