@@ -48,15 +48,30 @@ a.card:hover { box-shadow: 0 2px 8px rgba(15, 23, 42, .08); }
 .card.error { border-top-color: var(--error); }
 .card.finding { border-top-color: var(--finding); }
 .toolbar {
-  position: sticky; top: 0; z-index: 3; display: flex; align-items: center; gap: 12px;
+  position: sticky; top: 0; z-index: 3; display: flex; align-items: center; flex-wrap: wrap; gap: 8px 12px;
   padding: 12px 0; background: var(--ground);
 }
+.toggles { display: flex; gap: 6px; flex-wrap: wrap; }
+.toggle {
+  font: inherit; font-size: 13px; font-weight: 600; padding: 6px 12px; border-radius: 999px; cursor: pointer;
+  border: 1px solid #d1d5db; background: var(--paper); color: var(--muted);
+}
+.toggle[aria-pressed="true"] { color: var(--ink); border-color: currentColor; }
+.toggle[aria-pressed="true"].conflict { color: var(--conflict); background: #fef2f2; }
+.toggle[aria-pressed="true"].not_found { color: var(--not-found); background: #fffbeb; }
+.toggle[aria-pressed="true"].error { color: var(--error); background: #f5f3ff; }
+.toggle[aria-pressed="false"] { text-decoration: line-through; }
+.toggle:focus-visible { outline: 2px solid #93c5fd; }
 .toolbar input {
   flex: 0 1 420px; font: inherit; padding: 8px 12px; border: 1px solid #d1d5db; border-radius: 8px; background: var(--paper);
 }
 .toolbar input:focus { outline: 2px solid #93c5fd; border-color: var(--accent); }
 .toolbar .status { color: var(--muted); }
-.category { background: var(--paper); border: 1px solid var(--line); border-radius: 10px; margin: 0 0 22px; }
+.category {
+  background: var(--paper); border: 1px solid var(--line); border-radius: 10px; margin: 0 0 22px;
+  /* A totals card jumps here: the heading must land below the sticky filter bar, not under it. */
+  scroll-margin-top: 76px;
+}
 .category > header { padding: 14px 18px 10px; border-bottom: 1px solid var(--line); border-left: 4px solid var(--total); border-radius: 10px 10px 0 0; }
 .category.conflict > header { border-left-color: var(--conflict); }
 .category.not_found > header { border-left-color: var(--not-found); }
@@ -98,6 +113,17 @@ a.asset:hover { background: #e0e7ff; text-decoration: underline; }
 .finding-text { color: #155e75; }
 footer { color: var(--muted); font-size: 12px; padding: 6px 0 32px; }
 @media (max-width: 800px) { .totals { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
+/* A phone: the table scrolls sideways inside its section instead of widening the page (the
+   header row then scrolls with it: a sticky header cannot live inside a scrolling box). */
+@media (max-width: 700px) {
+  .wrap { padding: 0 12px; }
+  .toolbar input { flex: 1 1 100%; }
+  .category { scroll-margin-top: 124px; }
+  .table-scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
+  .table-scroll table { min-width: 640px; }
+  th { position: static; }
+  .totals { gap: 10px; }
+}
 @media print {
   body { background: #fff; }
   .toolbar { display: none; }
@@ -106,7 +132,10 @@ footer { color: var(--muted); font-size: 12px; padding: 6px 0 32px; }
 }
 `;
 
-/** Sorting by column (click a header) and the filter box; plain DOM, fast enough for 100,000 rows. */
+/**
+ * Sorting by column (click a header), the filter box and the status toggles (show or hide a
+ * category); plain DOM, fast enough for 100,000 rows.
+ */
 export const SCRIPT = `
 (() => {
   const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
@@ -138,6 +167,9 @@ export const SCRIPT = `
   const input = document.getElementById('filter');
   const status = toolbar.querySelector('.status');
   const sections = Array.from(document.querySelectorAll('section.category'));
+  const toggles = Array.from(toolbar.querySelectorAll('.toggle'));
+  const shownCategories = () =>
+    new Set(toggles.filter((t) => t.getAttribute('aria-pressed') === 'true').map((t) => t.dataset.category));
   const texts = new WeakMap();
   const textOf = (row) => {
     let text = texts.get(row);
@@ -148,7 +180,10 @@ export const SCRIPT = `
     const terms = input.value.toLowerCase().split(/\\s+/).filter(Boolean);
     let shown = 0;
     let total = 0;
+    const wanted = shownCategories();
     for (const section of sections) {
+      section.hidden = !wanted.has(section.dataset.category);
+      if (section.hidden) continue;
       const body = section.querySelector('tbody');
       if (!body) continue;
       let inSection = 0;
@@ -166,6 +201,23 @@ export const SCRIPT = `
       ? shown.toLocaleString('en-US') + ' of ' + total.toLocaleString('en-US') + ' devices match'
       : '';
   };
+  for (const toggle of toggles) {
+    toggle.addEventListener('click', () => {
+      toggle.setAttribute('aria-pressed', String(toggle.getAttribute('aria-pressed') !== 'true'));
+      apply();
+    });
+  }
+  // A totals card shows its section again if it was toggled off.
+  for (const card of document.querySelectorAll('a.card')) {
+    card.addEventListener('click', () => {
+      const target = document.querySelector(card.getAttribute('href'));
+      const toggle = target && toggles.find((t) => t.dataset.category === target.dataset.category);
+      if (toggle && toggle.getAttribute('aria-pressed') !== 'true') {
+        toggle.setAttribute('aria-pressed', 'true');
+        apply();
+      }
+    });
+  }
   let timer;
   input.addEventListener('input', () => {
     clearTimeout(timer);

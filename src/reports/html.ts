@@ -141,6 +141,9 @@ ${card('finding', 'Findings', totals.findings, FINDINGS_ID)}
 </section>
 <div class="toolbar" hidden>
 <input type="search" id="filter" placeholder="Filter: serial, name, model, location, GLPI id…" aria-label="Filter the devices" autocomplete="off">
+<div class="toggles" role="group" aria-label="Show categories">
+${CATEGORIES.map((category) => `<button type="button" class="toggle ${category}" data-category="${category}" aria-pressed="true">${CATEGORY_TITLES[category]}</button>`).join('\n')}
+</div>
 <span class="status" aria-live="polite"></span>
 </div>
 `;
@@ -149,7 +152,7 @@ ${card('finding', 'Findings', totals.findings, FINDINGS_ID)}
 async function section(report: Report, category: ProblemCategory, out: Sink): Promise<void> {
   const total = categoryCount(report.totals, category);
   await out.write(
-    `<section class="category ${category}" id="${SECTION_IDS[category]}">\n` +
+    `<section class="category ${category}" id="${SECTION_IDS[category]}" data-category="${category}">\n` +
       `<header><h2>${CATEGORY_TITLES[category]}<span class="count"><span class="shown"></span>${count(total)}</span></h2>` +
       `<p class="hint">${escapeHtml(CATEGORY_HINTS[category])}</p></header>\n`,
   );
@@ -158,9 +161,13 @@ async function section(report: Report, category: ProblemCategory, out: Sink): Pr
     return;
   }
   const headers = COLUMNS[category].map((title) => `<th scope="col"><button type="button">${title}</button></th>`);
-  await out.write(`<table class="sortable">\n<thead><tr>${headers.join('')}</tr></thead>\n<tbody>\n`);
+  await out.write(
+    `<div class="table-scroll">\n<table class="sortable">\n<thead><tr>${headers.join('')}</tr></thead>\n<tbody>\n`,
+  );
   for await (const row of report.rows(category)) await out.write(rowHtml(row));
-  await out.write(`</tbody>\n</table>\n<p class="no-match" hidden>No device matches the filter.</p>\n</section>\n`);
+  await out.write(
+    `</tbody>\n</table>\n</div>\n<p class="no-match" hidden>No device matches the filter.</p>\n</section>\n`,
+  );
 }
 
 function findingHtml(row: FindingRow): string {
