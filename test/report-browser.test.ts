@@ -106,21 +106,27 @@ describe(
         page.evaluate<string[]>(
           "Array.from(document.querySelectorAll('section.category')).filter((s) => !s.hidden).map((s) => s.id)",
         );
-      assert.deepEqual(await visible(), ['conflicts', 'not-found', 'errors']);
+      assert.deepEqual(await visible(), ['conflicts', 'not-found', 'errors', 'findings']);
       const conflicts = page.locator('.toggle.conflict');
       await conflicts.click();
       assert.equal(await conflicts.getAttribute('aria-pressed'), 'false');
-      assert.deepEqual(await visible(), ['not-found', 'errors']);
+      assert.deepEqual(await visible(), ['not-found', 'errors', 'findings']);
 
       await page.fill('#filter', 'SN-0');
-      await page.waitForFunction("document.querySelector('.toolbar .status').textContent !== ''");
+      // A locator wait, not waitForFunction: its in-page polling evaluates a string, which the
+      // report's CSP (no unsafe-eval) refuses.
+      await page.locator('.toolbar .status', { hasText: 'match' }).waitFor();
       // SN-000…SN-069 all match "SN-0"; the 30 conflicts are toggled off.
       assert.equal(await page.textContent('.toolbar .status'), '40 of 40 devices match');
 
       await page.locator('a.card', { hasText: 'Conflicts' }).click();
       assert.equal(await conflicts.getAttribute('aria-pressed'), 'true', 'the card brings its section back');
-      assert.deepEqual(await visible(), ['conflicts', 'not-found', 'errors']);
+      assert.deepEqual(await visible(), ['conflicts', 'not-found', 'errors', 'findings']);
       assert.equal(await page.textContent('.toolbar .status'), '70 of 70 devices match');
+
+      const findings = page.locator('.toggle.finding');
+      await findings.click();
+      assert.deepEqual(await visible(), ['conflicts', 'not-found', 'errors'], 'findings have their own toggle');
       await page.close();
     });
 

@@ -60,6 +60,7 @@ a.card:hover { box-shadow: 0 2px 8px rgba(15, 23, 42, .08); }
 .toggle[aria-pressed="true"].conflict { color: var(--conflict); background: #fef2f2; }
 .toggle[aria-pressed="true"].not_found { color: var(--not-found); background: #fffbeb; }
 .toggle[aria-pressed="true"].error { color: var(--error); background: #f5f3ff; }
+.toggle[aria-pressed="true"].finding { color: var(--finding); }
 .toggle[aria-pressed="false"] { text-decoration: line-through; }
 .toggle:focus-visible { outline: 2px solid #93c5fd; }
 .toolbar input {
@@ -118,7 +119,7 @@ footer { color: var(--muted); font-size: 12px; padding: 6px 0 32px; }
 @media (max-width: 700px) {
   .wrap { padding: 0 12px; }
   .toolbar input { flex: 1 1 100%; }
-  .category { scroll-margin-top: 124px; }
+  .category { scroll-margin-top: 164px; }
   .table-scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
   .table-scroll table { min-width: 640px; }
   th { position: static; }

@@ -143,6 +143,7 @@ ${card('finding', 'Findings', totals.findings, FINDINGS_ID)}
 <input type="search" id="filter" placeholder="Filter: serial, name, model, location, GLPI id…" aria-label="Filter the devices" autocomplete="off">
 <div class="toggles" role="group" aria-label="Show categories">
 ${CATEGORIES.map((category) => `<button type="button" class="toggle ${category}" data-category="${category}" aria-pressed="true">${CATEGORY_TITLES[category]}</button>`).join('\n')}
+<button type="button" class="toggle finding" data-category="finding" aria-pressed="true">${FINDINGS_TITLE}</button>
 </div>
 <span class="status" aria-live="polite"></span>
 </div>
@@ -183,7 +184,7 @@ function findingHtml(row: FindingRow): string {
 async function findingsSection(report: Report, out: Sink): Promise<void> {
   const total = report.totals.findings;
   await out.write(
-    `<section class="category finding" id="${FINDINGS_ID}">\n` +
+    `<section class="category finding" id="${FINDINGS_ID}" data-category="finding">\n` +
       `<header><h2>${FINDINGS_TITLE}<span class="count"><span class="shown"></span>${count(total)}</span></h2>` +
       `<p class="hint">${escapeHtml(FINDINGS_HINT)}</p></header>\n`,
   );
