@@ -97,7 +97,7 @@ describe('findings and scope in the nightly check', () => {
     assert.equal(json.findings[0].kind, 'serial_whitespace');
     assert.notEqual(json.findings[0].storedSerial.trim(), json.findings[0].storedSerial);
     assert.deepEqual([json.scope.complete, json.scope.warning], [true, null]);
-    assert.match(out.html, /<section class="category finding" id="findings">/);
+    assert.match(out.html, /<section class="category finding" id="findings" data-category="finding">/);
     assert.match(out.html, new RegExp(`Findings</span><span class="value">${expectedFindings}<`));
     assert.match(out.html, /class="finding-text">GLPI stores this serial as `/);
   });
