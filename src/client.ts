@@ -4,9 +4,10 @@
  */
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { ServiceConfig } from './config';
+import { defaultOf, type ServiceConfig } from './config';
+import { databaseNameOf } from './db/identity';
 import { checkAllDevices, checkDevices, progressQuery } from './workflows';
-import type { CheckOptions, Progress, RunReport } from './workflows/types';
+import type { CheckOptions, Progress, RunDatabase, RunReport } from './workflows/types';
 
 /** Every workflow type a client may start; the worker must register each (see test/registration.test.ts). */
 export const STARTABLE_WORKFLOWS = [checkAllDevices.name, checkDevices.name] as const;
@@ -17,6 +18,20 @@ export const STARTABLE_WORKFLOWS = [checkAllDevices.name, checkDevices.name] as 
  * the server, so a manual start also looks for any running full check first.
  */
 export const FULL_CHECK_WORKFLOW_ID = 'check-all-devices';
+
+/**
+ * The manual full check's workflow id on a task queue: `check-all-devices` on the default queue,
+ * `check-all-devices-<queue>` on another one, so that two stacks sharing a Temporal namespace
+ * (the demo beside `npm run dev`) never attach to each other's run.
+ */
+export function fullCheckWorkflowId(taskQueue: string): string {
+  return taskQueue === defaultOf('TASK_QUEUE') ? FULL_CHECK_WORKFLOW_ID : `${FULL_CHECK_WORKFLOW_ID}-${taskQueue}`;
+}
+
+/** A value inside a visibility query's single quotes. */
+function quotedValue(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
 
 /** Something answers at TEMPORAL_ADDRESS, but not as a Temporal frontend (a web server, the UI port). */
 export class NotTemporalError extends Error {
@@ -67,14 +82,20 @@ export interface RunningCheck {
   startTime: Date;
 }
 
-/** Running check workflows of the given types (default: all of them), newest first. */
+/**
+ * Running check workflows of the given types (default: all of them), newest first; with
+ * `taskQueue`, only those of that queue (another stack's runs on the same namespace are not ours).
+ */
 export async function runningChecks(
   client: Client,
   types: readonly string[] = STARTABLE_WORKFLOWS,
+  taskQueue?: string,
 ): Promise<RunningCheck[]> {
   const typeFilter = types.map((t) => `WorkflowType = '${t}'`).join(' OR ');
+  const queueFilter = taskQueue ? ` AND TaskQueue = ${quotedValue(taskQueue)}` : '';
   const found: RunningCheck[] = [];
-  for await (const execution of client.workflow.list({ query: `(${typeFilter}) AND ExecutionStatus = 'Running'` })) {
+  const query = `(${typeFilter}) AND ExecutionStatus = 'Running'${queueFilter}`;
+  for await (const execution of client.workflow.list({ query })) {
     found.push({
       workflowId: execution.workflowId,
       runId: execution.runId,
@@ -99,9 +120,9 @@ export async function runStartedAt(client: Client, run: RunningCheck): Promise<D
   }
 }
 
-/** The running full checks (manual or scheduled), newest first. */
-export function runningFullChecks(client: Client): Promise<RunningCheck[]> {
-  return runningChecks(client, [checkAllDevices.name]);
+/** The running full checks (manual or scheduled) of a task queue, newest first. */
+export function runningFullChecks(client: Client, taskQueue?: string): Promise<RunningCheck[]> {
+  return runningChecks(client, [checkAllDevices.name], taskQueue);
 }
 
 async function attachedTo(client: Client, workflowId: string): Promise<StartedCheck> {
@@ -119,11 +140,12 @@ export async function startFullCheck(
   config: ServiceConfig,
   options: CheckOptions = {},
 ): Promise<StartedCheck> {
-  const [running] = await runningFullChecks(client);
+  const [running] = await runningFullChecks(client, config.temporal.taskQueue);
   if (running) return attachedTo(client, running.workflowId);
+  const workflowId = fullCheckWorkflowId(config.temporal.taskQueue);
   try {
     const handle = await client.workflow.start(checkAllDevices, {
-      workflowId: FULL_CHECK_WORKFLOW_ID,
+      workflowId,
       taskQueue: config.temporal.taskQueue,
       args: [{ ...checkOptionsFrom(config), ...options, trigger: 'manual' }],
       workflowIdConflictPolicy: 'FAIL',
@@ -131,7 +153,7 @@ export async function startFullCheck(
     return { handle, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, attached: false };
   } catch (error) {
     // Someone else started it between our look and our start: join that run.
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return attachedTo(client, FULL_CHECK_WORKFLOW_ID);
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return attachedTo(client, workflowId);
     throw error;
   }
 }
@@ -151,9 +173,13 @@ export async function startDeviceCheck(
   return { handle, workflowId, runId: handle.firstExecutionRunId, attached: false };
 }
 
-/** The run tunables the worker's configuration sets, passed as workflow input. */
-export function checkOptionsFrom(config: ServiceConfig): CheckOptions {
+/**
+ * The run tunables the starting command's configuration sets, passed as workflow input, with
+ * the database the run belongs to (a worker of another database refuses it).
+ */
+export function checkOptionsFrom(config: ServiceConfig): CheckOptions & RunDatabase {
   return {
+    database: databaseNameOf(config.databaseUrl),
     batchSize: config.check.batchSize,
     batchConcurrency: config.check.batchConcurrency,
     retryInitialSeconds: config.check.retryInitialSeconds,
@@ -174,11 +200,30 @@ export function waitForReport(handle: WorkflowHandle): Promise<RunReport> {
   return handle.result() as Promise<RunReport>;
 }
 
+/**
+ * How recent a poller's last poll must be for the worker to count as alive. A worker polls
+ * again as soon as a long poll returns (at most about a minute), but Temporal keeps listing a
+ * poller for minutes after its process died (SIGKILL): only a poll within this window counts.
+ */
+export const LIVE_POLLER_SECONDS = 70;
+
+export interface TaskQueuePollers {
+  /** Identities of the workers that polled within LIVE_POLLER_SECONDS. */
+  workflow: string[];
+  activity: string[];
+  backlog: number;
+  /** Pollers Temporal still lists but whose last poll is older: gone, most likely. */
+  stale: { identity: string; lastPollAgeMs: number }[];
+  /** The age of the most recent poll of each live worker. */
+  lastPollAgeMs: Record<string, number>;
+}
+
 /** Workers seen polling the task queue recently (workflow and activity pollers). */
 export async function taskQueuePollers(
   client: Client,
   config: ServiceConfig,
-): Promise<{ workflow: string[]; activity: string[]; backlog: number }> {
+  now = Date.now(),
+): Promise<TaskQueuePollers> {
   const describe = async (taskQueueType: temporal.api.enums.v1.TaskQueueType) =>
     client.workflowService.describeTaskQueue({
       namespace: config.temporal.namespace,
@@ -191,11 +236,31 @@ export async function taskQueuePollers(
     describe(types.TASK_QUEUE_TYPE_WORKFLOW),
     describe(types.TASK_QUEUE_TYPE_ACTIVITY),
   ]);
-  const identities = (r: typeof workflow) => (r.pollers ?? []).map((p) => p.identity ?? 'unknown');
+  const stale = new Map<string, number>();
+  const lastPollAgeMs: Record<string, number> = {};
+  const live = (r: typeof workflow) =>
+    (r.pollers ?? []).flatMap((p) => {
+      const identity = p.identity ?? 'unknown';
+      const seconds = Number(p.lastAccessTime?.seconds ?? 0);
+      const ageMs = seconds > 0 ? Math.max(0, now - seconds * 1000) : Number.POSITIVE_INFINITY;
+      if (ageMs > LIVE_POLLER_SECONDS * 1000) {
+        stale.set(identity, Math.min(stale.get(identity) ?? ageMs, ageMs));
+        return [];
+      }
+      lastPollAgeMs[identity] = Math.min(lastPollAgeMs[identity] ?? ageMs, ageMs);
+      return [identity];
+    });
   const backlog = (r: typeof workflow) => Number(r.stats?.approximateBacklogCount ?? 0);
-  return {
-    workflow: identities(workflow),
-    activity: identities(activity),
+  const result = {
+    workflow: live(workflow),
+    activity: live(activity),
     backlog: backlog(workflow) + backlog(activity),
+    lastPollAgeMs,
+  };
+  return {
+    ...result,
+    stale: [...stale]
+      .filter(([identity]) => !(identity in lastPollAgeMs))
+      .map(([identity, lastPollAgeMs]) => ({ identity, lastPollAgeMs })),
   };
 }

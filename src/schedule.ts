@@ -175,7 +175,7 @@ export async function triggerSchedule(
   client: Client,
   config: ServiceConfig,
 ): Promise<{ triggered: true } | { triggered: false; runningWorkflowId: string }> {
-  const [running] = await runningFullChecks(client);
+  const [running] = await runningFullChecks(client, config.temporal.taskQueue);
   if (running) return { triggered: false, runningWorkflowId: running.workflowId };
   await client.schedule.getHandle(config.schedule.id).trigger(ScheduleOverlapPolicy.SKIP);
   return { triggered: true };

@@ -10,6 +10,7 @@ import { after, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { glpiFor, inventoryOnBothSides, TEST_USER_TOKEN } from './support/glpi';
 import { runTs } from './support/processes';
+import { fullCheckWorkflowId } from '../src/client';
 import { startWorker, temporalAddress, uniqueTaskQueue } from './support/services';
 
 const START_CHECK = 'src/cli/start-check.ts';
@@ -60,7 +61,7 @@ describe('operations commands', async () => {
   });
 
   test('start-check --status of a finished check prints its summary; unknown ids are refused', async () => {
-    const finished = await runTs(START_CHECK, ['--status', 'check-all-devices'], env);
+    const finished = await runTs(START_CHECK, ['--status', fullCheckWorkflowId(workerQueue)], env);
     assert.equal(finished.code, 0, finished.stderr);
     assert.match(finished.stdout, /Check completed/);
     assert.match(finished.stdout, new RegExp(`found:\\s+${inv.counts.found}`));
@@ -121,7 +122,9 @@ describe('operations commands', async () => {
     assert.match(first.stderr, /no worker is polling task queue/);
     const started = JSON.parse(first.stdout) as { workflowId: string; runId: string; attached: boolean; ui: string };
     assert.equal(started.attached, false);
-    assert.match(started.ui, /^http:\/\/localhost:8233\/namespaces\/default\/workflows\/check-all-devices\//);
+    // Another task queue than the default one: the manual check's id carries it (two stacks on one Temporal).
+    assert.equal(started.workflowId, `check-all-devices-${idle.TASK_QUEUE}`);
+    assert.match(started.ui, /^http:\/\/localhost:8233\/namespaces\/default\/workflows\/check-all-devices-idle-/);
 
     const second = await runTs(START_CHECK, [], idle);
     assert.equal(second.code, 0);
@@ -140,7 +143,7 @@ describe('operations commands', async () => {
 
     const cleanup = await runTs('src/cli/cleanup.ts', ['--older-than', '1s', '--yes', '--json'], idle);
     assert.equal(cleanup.code, 0, cleanup.stderr);
-    assert.deepEqual((JSON.parse(cleanup.stdout) as { terminated: string[] }).terminated, ['check-all-devices']);
+    assert.deepEqual((JSON.parse(cleanup.stdout) as { terminated: string[] }).terminated, [started.workflowId]);
     assert.equal((await client.workflow.getHandle(started.workflowId).describe()).status.name, 'TERMINATED');
   });
 

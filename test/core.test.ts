@@ -11,6 +11,8 @@ import { FATAL_ERROR_TYPES, NON_RETRYABLE_ERROR_TYPES, NOT_WORTH_RETRYING_ERROR_
 import { RESULT_STATUSES, RUN_STATUSES, RUN_TRIGGERS } from '../src/core/results';
 import { InvalidSerialError, normaliseSerial } from '../src/core/serial';
 import { UnknownDevicesError } from '../src/db/devices';
+import { ForeignDatabaseError } from '../src/db/identity';
+import { RunClosedError } from '../src/db/runs';
 import { ResultStatus, RunStatus, RunTrigger } from '../src/db/generated/enums';
 import { GlpiAuthError, GlpiConfigError, GlpiRequestError, GlpiUnavailableError } from '../src/glpi/errors';
 
@@ -22,6 +24,8 @@ const THROWN_ERRORS: Error[] = [
   new GlpiUnavailableError('TIMEOUT', 'timed out'),
   new ConfigError('bad setting'),
   new UnknownDevicesError(['NOPE']),
+  new ForeignDatabaseError('glpi_device_check_demo', 'glpi_device_check'),
+  new RunClosedError(1, 'cancelled'),
   new InvalidSerialError('', 'empty'),
 ];
 

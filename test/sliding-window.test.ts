@@ -117,6 +117,10 @@ function stubs(behaviour: Pick<CheckActivities, 'checkBatch'> & Partial<CheckAct
       record('finishRun', input);
       return behaviour.finishRun ? behaviour.finishRun(input) : Promise.reject(new Error('unexpected'));
     },
+    closeUnstartedRun: (input) => {
+      record('closeUnstartedRun', input);
+      return behaviour.closeUnstartedRun ? behaviour.closeUnstartedRun(input) : Promise.reject(new Error('unexpected'));
+    },
   };
   return { calls, activities };
 }

@@ -6,6 +6,7 @@ import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import {
   closeRun,
+  closeUnstartedRun,
   countFindings,
   countResults,
   listConflicts,
@@ -16,6 +17,7 @@ import {
   type ResultRow,
 } from '../db/runs';
 import { loadBatchDevices, planIdRanges, resolveDevices } from '../db/devices';
+import { assertOwnDatabase } from '../db/identity';
 import type { RunOutcome, RunTrigger } from '../core/results';
 import type { BatchDescriptor, BatchSummary, RunPlan, RunReport } from '../workflows/types';
 import { parseScope, scopeWarning } from '../glpi/scope';
@@ -28,7 +30,12 @@ export interface ActivityDeps {
   lookupChunkSize?: number;
 }
 
-export interface PlanRunInput {
+/** Every activity of a run names the run's database; a worker connected to another refuses (src/db/identity.ts). */
+interface OfDatabase {
+  database?: string;
+}
+
+export interface PlanRunInput extends OfDatabase {
   workflowId: string;
   runId: string;
   trigger: RunTrigger;
@@ -36,6 +43,11 @@ export interface PlanRunInput {
   batchSize: number;
   devices?: string[];
 }
+
+/** What a full check of an empty inventory says, in the log, the report and the commands. */
+export const EMPTY_INVENTORY_WARNING =
+  'the inventory has no active device: nothing was checked (an empty inventory is almost always a mistake: ' +
+  'import it with npm run devices -- import <file.csv>)';
 
 /** What a batch attempt records in its heartbeat: the results so far, so a retry resumes. */
 interface BatchProgress {
@@ -107,11 +119,17 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
   }
 
   return {
-    /** Creates the run row and cuts the work into batches; checks GLPI credentials first. */
+    /**
+     * Creates the run row first (so a planning that fails still leaves its row, which
+     * closeUnstartedRun closes with the reason), checks the GLPI credentials, and cuts the
+     * work into batches.
+     */
     async planRun(input: PlanRunInput): Promise<RunPlan> {
+      // Before anything is written: a run of another database must not get a row here.
+      await assertOwnDatabase(db, input.database);
+      const run = await upsertRun(db, input.workflowId, input.runId, input.trigger);
       // A partial scope is recorded (the report says it); with GLPI_REQUIRE_FULL_SCOPE ping refuses it.
       const { user, scope } = await glpi.ping();
-      const run = await upsertRun(db, input.workflowId, input.runId, input.trigger);
       if (scope) {
         await setRunScope(db, run.id, scope);
         if (!scope.complete)
@@ -130,6 +148,8 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
         planned = await planIdRanges(db, batchSize);
       }
       await setRunTotal(db, run.id, planned.total);
+      if (planned.total === 0 && !input.devices)
+        log.warn('No active device to check', { warning: EMPTY_INVENTORY_WARNING });
       return { checkRunId: run.id, startedAt: run.startedAt.toISOString(), glpiUser: user ?? 'unknown', ...planned };
     },
 
@@ -138,7 +158,12 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
      * chunk with the results so far: a retried attempt (worker crash, GLPI outage) goes on
      * from there instead of starting the batch again.
      */
-    async checkBatch({ checkRunId, batch }: { checkRunId: number; batch: BatchDescriptor }): Promise<BatchSummary> {
+    async checkBatch({
+      checkRunId,
+      batch,
+      database,
+    }: { checkRunId: number; batch: BatchDescriptor } & OfDatabase): Promise<BatchSummary> {
+      await assertOwnDatabase(db, database);
       const devices = await loadBatchDevices(db, batch);
       const resumed = activityInfo().heartbeatDetails as BatchProgress | undefined;
       const progress: BatchProgress = resumed ? { done: resumed.done, rows: [...resumed.rows] } : { done: 0, rows: [] };
@@ -173,11 +198,14 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
     },
 
     /** A batch that exhausted its retries: its devices get `error` with the last failure. */
-    async markBatchFailed(input: {
-      checkRunId: number;
-      batch: BatchDescriptor;
-      reason: string;
-    }): Promise<BatchSummary> {
+    async markBatchFailed(
+      input: {
+        checkRunId: number;
+        batch: BatchDescriptor;
+        reason: string;
+      } & OfDatabase,
+    ): Promise<BatchSummary> {
+      await assertOwnDatabase(db, input.database);
       const devices = await loadBatchDevices(db, input.batch);
       const reason = `GLPI check failed after all retries: ${input.reason}`;
       await writeResults(
@@ -197,7 +225,10 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
     },
 
     /** Totals from the database (exact whatever happened on the way), the run row closed, the report logged. */
-    async finishRun(input: { checkRunId: number; outcome?: RunOutcome; reason?: string }): Promise<RunReport> {
+    async finishRun(
+      input: { checkRunId: number; outcome?: RunOutcome; reason?: string } & OfDatabase,
+    ): Promise<RunReport> {
+      await assertOwnDatabase(db, input.database);
       const [totals, findings] = await Promise.all([
         countResults(db, input.checkRunId),
         countFindings(db, input.checkRunId),
@@ -220,8 +251,34 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
       const scope = parseScope(run.scope);
       const warning = scope && scopeWarning(scope);
       if (warning) report.scopeWarning = warning;
+      if (run.trigger !== 'devices' && run.total === 0 && run.status !== 'failed' && run.status !== 'cancelled') {
+        report.emptyInventoryWarning = EMPTY_INVENTORY_WARNING;
+      }
       logFinalReport(report, input.reason);
       return report;
+    },
+
+    /**
+     * The failure path of a run that never got to its batches (planning failed or was
+     * cancelled): its row ends failed/cancelled with the reason, created if planning never
+     * got that far.
+     */
+    async closeUnstartedRun(
+      input: {
+        workflowId: string;
+        runId: string;
+        trigger: RunTrigger;
+        outcome: 'failed' | 'cancelled';
+        reason: string;
+      } & OfDatabase,
+    ): Promise<{ checkRunId: number }> {
+      await assertOwnDatabase(db, input.database);
+      const run = await closeUnstartedRun(db, input);
+      log.warn(input.outcome === 'cancelled' ? 'Check cancelled before it started' : 'Check failed before it started', {
+        checkRunId: run.id,
+        reason: input.reason,
+      });
+      return { checkRunId: run.id };
     },
   };
 }
@@ -248,6 +305,7 @@ function logFinalReport(report: RunReport, reason?: string): void {
     ...(reason ? { reason } : {}),
   });
   if (report.scopeWarning) log.warn('GLPI scope is partial', { scope: report.scopeWarning });
+  if (report.emptyInventoryWarning) log.warn('No active device was checked', { warning: report.emptyInventoryWarning });
   for (const c of report.conflictList) {
     log.info('Conflict', { deviceId: c.deviceId, name: c.name ?? undefined, serial: c.serial, glpiIds: c.glpiIds });
   }

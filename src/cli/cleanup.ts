@@ -1,13 +1,16 @@
 /**
  * npm run cleanup -- [--older-than 6h] [--dry-run] [--yes] [--json]
- * Lists checks that have been running longer than the limit and terminates them.
+ * Lists checks that have been running longer than the limit and terminates them; closes the
+ * run rows that are still `running` although their workflow is not (src/orphaned-runs.ts).
  */
 import { createInterface } from 'node:readline/promises';
 import type { Client } from '@temporalio/client';
 import { runningChecks, runStartedAt } from '../client';
 import { loadConfig, type ServiceConfig } from '../config';
-import { createDb } from '../db/client';
+import { createDb, type Db } from '../db/client';
+import { closeRun, countResults } from '../db/runs';
 import { duration } from '../core/duration';
+import { closeOrphanedRuns, describeOrphan, findOrphanedRuns, type OrphanedRun } from '../orphaned-runs';
 import { parseArguments, rejectExtraArguments, runCli, UsageError } from './run';
 import { withTemporal } from './temporal';
 
@@ -15,8 +18,12 @@ const USAGE = `Usage: npm run cleanup -- [--older-than 6h] [--dry-run] [--yes] [
 
 Lists the checks running for longer than --older-than (units s, m, h, d; default 6h) and
 terminates them, recording the reason in Temporal and marking their runs cancelled in the
-database. Temporal never loses a run, but a run can still be stuck on a GLPI that never
-answers or be started with wrong settings: this is the switch for those.
+database (with the totals of the results written until then; a batch still in flight writes
+nothing after that). Temporal never loses a run, but a run can still be stuck on a GLPI that
+never answers or be started with wrong settings: this is the switch for those.
+
+It also closes orphaned runs: rows still "running" in the database whose workflow is not
+running in Temporal (terminated from the UI, say). npm run doctor reports them.
 
   --dry-run   list only
   --yes       do not ask (on a terminal, cleanup asks before terminating)
@@ -58,10 +65,37 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
+/** Closes a terminated workflow's running rows, with the totals of what its batches wrote. */
+async function closeTerminated(db: Db, workflowId: string, reason: string): Promise<void> {
+  const rows = await db.checkRun.findMany({ where: { workflowId, status: 'running' }, select: { id: true } });
+  for (const row of rows) await closeRun(db, row.id, 'cancelled', await countResults(db, row.id), reason);
+}
+
+async function orphans(client: Client, config: ServiceConfig, opts: ReturnType<typeof parse>) {
+  const db = createDb(config.databaseUrl);
+  try {
+    const found: OrphanedRun[] = await findOrphanedRuns(client, db);
+    if (!opts.json && found.length > 0) {
+      console.log(
+        `${found.length} orphaned run(s) (still "running" in the database, not in Temporal):\n` +
+          found.map((o) => `  ${describeOrphan(o)}`).join('\n'),
+      );
+    }
+    const closed = opts.dryRun || found.length === 0 ? 0 : await closeOrphanedRuns(db, found, 'npm run cleanup');
+    if (!opts.json && closed > 0) console.log(`Closed ${closed} orphaned run(s).`);
+    return found.map((o) => ({ ...o, startedAt: o.startedAt.toISOString(), closed: closed > 0 }));
+  } finally {
+    await db.$disconnect();
+  }
+}
+
 async function cleanup(client: Client, config: ServiceConfig, opts: ReturnType<typeof parse>): Promise<number> {
   const now = Date.now();
   const running = await Promise.all(
-    (await runningChecks(client)).map(async (run) => ({ ...run, startedAt: await runStartedAt(client, run) })),
+    (await runningChecks(client, undefined, config.temporal.taskQueue)).map(async (run) => ({
+      ...run,
+      startedAt: await runStartedAt(client, run),
+    })),
   );
   const stale = running.filter((run) => now - run.startedAt.getTime() > opts.olderThanMs);
   const listed = stale.map((run) => ({
@@ -82,7 +116,9 @@ async function cleanup(client: Client, config: ServiceConfig, opts: ReturnType<t
     );
   }
   if (stale.length === 0 || opts.dryRun) {
-    if (opts.json) console.log(JSON.stringify({ dryRun: opts.dryRun, stale: listed, terminated: [] }, null, 2));
+    const orphaned = await orphans(client, config, opts);
+    if (opts.json)
+      console.log(JSON.stringify({ dryRun: opts.dryRun, stale: listed, terminated: [], orphaned }, null, 2));
     return 0;
   }
   if (process.stdin.isTTY && !opts.yes && !(await confirm(`Terminate ${stale.length} check(s)? [y/N] `))) {
@@ -96,23 +132,20 @@ async function cleanup(client: Client, config: ServiceConfig, opts: ReturnType<t
     for (const run of stale) {
       await client.workflow.getHandle(run.workflowId, run.runId).terminate(reason);
       terminated.push(run.workflowId);
-      // The workflow cannot close its own run row once terminated: do it here.
-      await db.checkRun
-        .updateMany({
-          where: { workflowId: run.workflowId, status: 'running' },
-          data: { status: 'cancelled', finishedAt: new Date(), failureReason: reason },
-        })
-        .catch((error: unknown) =>
-          console.error(
-            `warning: ${run.workflowId} terminated, but its run row was not updated: ${(error as Error).message}`,
-          ),
-        );
+      // The workflow cannot close its own run row once terminated: do it here. From then on
+      // its batches still in flight on a worker write nothing (RunClosedError).
+      await closeTerminated(db, run.workflowId, reason).catch((error: unknown) =>
+        console.error(
+          `warning: ${run.workflowId} terminated, but its run row was not updated: ${(error as Error).message}`,
+        ),
+      );
       if (!opts.json) console.log(`Terminated ${run.workflowId}.`);
     }
   } finally {
     await db.$disconnect();
   }
-  if (opts.json) console.log(JSON.stringify({ dryRun: false, stale: listed, terminated }, null, 2));
+  const orphaned = await orphans(client, config, opts);
+  if (opts.json) console.log(JSON.stringify({ dryRun: false, stale: listed, terminated, orphaned }, null, 2));
   return 0;
 }
 

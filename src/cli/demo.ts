@@ -5,16 +5,16 @@
  * prints each one, so a newcomer sees what to type later.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { devicesCsv } from '../dev/glpi-simulator';
-import { startLocalStack } from '../dev/stack';
+import type { LocalStack } from '../dev/stack';
+import { checkStackPorts } from '../dev/ports';
 import { PROJECT_ROOT } from '../dev/temporal-binaries';
-import { readSetting } from '../config';
-import { installRuntimeLogger } from '../logging';
-import { startConfiguredWorker } from '../worker';
+import { environment, isSet, readSetting } from '../config';
+import { redactDatabaseUrl } from '../db/url';
+import type { RunningWorker } from '../worker';
 import { bold } from './colour';
-import { CommandError, parseArguments, runCli, UsageError } from './run';
+import { CommandError, EXIT, parseArguments, runCli, UsageError } from './run';
 
 const USAGE = `Usage: npm run demo -- [--once] [--devices N]
 
@@ -22,17 +22,22 @@ const USAGE = `Usage: npm run demo -- [--once] [--devices N]
 makes npm warn about an unknown config of its own.)
 
 Starts everything locally and runs one full check live:
-  - a Temporal dev server (UI http://localhost:8233) unless TEMPORAL_ADDRESS is set,
+  - a Temporal dev server (gRPC 127.0.0.1:TEMPORAL_DEV_PORT, 7233; UI http://localhost:8233,
+    TEMPORAL_DEV_UI_PORT) unless TEMPORAL_ADDRESS is set,
   - the database glpi_device_check_demo on the local PostgreSQL unless DATABASE_URL is set,
-  - the GLPI simulator with sample printers (found, conflicts, missing, trashed duplicates,
-    awkward serials) unless GLPI_URL is set,
-  - imports the matching device list, runs a worker, checks every device with a progress
-    bar, and prints the report.
-Then keeps running (UI, worker, simulator) until Ctrl-C; --once exits after the report.`;
+  - the GLPI simulator (port GLPI_SIM_PORT, 8990) with sample printers (found, conflicts,
+    missing, trashed duplicates, awkward serials) unless GLPI_URL is set,
+  - imports the matching device list, runs a worker on the task queue glpi-device-check-demo
+    (unless TASK_QUEUE is set: a \`npm run dev\` worker on the same Temporal never takes the
+    demo's runs), checks every device with a progress bar, and prints the report.
+Then keeps running (UI, worker, simulator) until Ctrl-C; --once exits after the report.
+A port already taken fails the demo at once, naming the port and the setting to change.`;
 
 const DEMO_DIR = join(PROJECT_ROOT, '.temporal');
 /** The demo's own database, unless DATABASE_URL is set. */
 const DEMO_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/glpi_device_check_demo';
+/** The demo's own task queue, unless TASK_QUEUE is set: another stack's workers never take its runs. */
+export const DEMO_TASK_QUEUE = 'glpi-device-check-demo';
 
 function say(line: string): void {
   console.log(`${bold('[demo]')} ${line}`);
@@ -53,6 +58,36 @@ function runCommand(script: string, args: string[], env: Record<string, string>)
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }
 
+/** A value as a POSIX shell reads it back. */
+function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The environment another terminal needs to talk to this very stack (doctor, report, start-check).
+ * No real secret is printed: a DATABASE_URL of the operator's is shown with its password masked,
+ * and a real GLPI's token is not shown at all.
+ */
+function pasteableEnvironment(stack: LocalStack, simulatorToken: string): string[] {
+  const { config } = stack;
+  const lines: string[] = [];
+  const databaseUrl = redactDatabaseUrl(config.databaseUrl);
+  const masked = databaseUrl !== config.databaseUrl;
+  lines.push(`export DATABASE_URL=${shellWord(databaseUrl)}${masked ? '   # your DATABASE_URL, password masked' : ''}`);
+  lines.push(`export TEMPORAL_ADDRESS=${shellWord(config.temporal.address)}`);
+  lines.push(`export TEMPORAL_UI_URL=${shellWord(config.temporal.uiUrl)}`);
+  lines.push(`export TASK_QUEUE=${shellWord(config.temporal.taskQueue)}`);
+  if (stack.simulator) {
+    lines.push(`export GLPI_URL=${shellWord(stack.simulator.url)}`);
+    // Printed on purpose: the simulator's fixed test credential, known to this code and valid
+    // nowhere else. A real GLPI's token (GLPI_URL set) is never printed.
+    lines.push(`export GLPI_USER_TOKEN=${shellWord(simulatorToken)}   # the simulator's fixed test token`);
+  } else {
+    lines.push(`export GLPI_URL=${shellWord(stack.glpi.url)}   # and your GLPI credentials, as given to the demo`);
+  }
+  return lines;
+}
+
 function parse(args: string[]) {
   const { values } = parseArguments({
     args,
@@ -64,54 +99,89 @@ function parse(args: string[]) {
   return { once: values.once || readSetting('npm_config_once'), devices: Number(values.devices) };
 }
 
-runCli(USAGE, async (args) => {
-  const opts = parse(args);
-  mkdirSync(DEMO_DIR, { recursive: true });
-  const workerLog = join(DEMO_DIR, 'demo-worker.log');
-  // The worker's log lines would tear the progress bar apart: they go to a file.
-  const logFile = createWriteStream(workerLog, { flags: 'a' });
-  installRuntimeLogger('INFO', (line) => logFile.write(`${line}\n`));
-
-  const stack = await startLocalStack({
-    sampleDevices: opts.devices,
-    log: say,
-    defaults: { DATABASE_URL: DEMO_DATABASE_URL },
-  });
-  try {
-    const { config, childEnv } = stack;
-    if (stack.inventory) {
-      const csv = join(DEMO_DIR, 'demo-devices.csv');
-      writeFileSync(csv, devicesCsv(stack.inventory.devices));
-      const c = stack.inventory.counts;
-      say(
-        `Sample inventory: ${stack.inventory.devices.length} printers — expect ${c.found} found, ` +
-          `${c.conflict} conflicts, ${c.not_found} not found`,
-      );
-      if ((await runCommand('devices', ['import', relative(PROJECT_ROOT, csv)], childEnv)) !== 0) {
-        throw new CommandError('the device import failed');
-      }
-    }
-    const { worker, done } = await startConfiguredWorker(config, stack.glpi);
-    say(`Worker running (its log: ${relative(PROJECT_ROOT, workerLog)})`);
-    say(`Temporal UI: ${config.temporal.uiUrl}/namespaces/default/workflows`);
-
-    const checkCode = await runCommand('start-check', ['--sync'], childEnv);
+runCli(
+  USAGE,
+  async (args) => {
+    const opts = parse(args);
+    mkdirSync(DEMO_DIR, { recursive: true });
     const html = join(DEMO_DIR, 'demo-report.html');
-    await runCommand('report', ['--format', 'html', '--output', relative(PROJECT_ROOT, html)], childEnv);
-    say(`Open the report in a browser: ${html}`);
-    say(`See the run in the Temporal UI: ${config.temporal.uiUrl}/namespaces/default/workflows`);
+    // An earlier run's report must never pass for this one's.
+    rmSync(html, { force: true });
+    const defaults = { DATABASE_URL: DEMO_DATABASE_URL, TASK_QUEUE: DEMO_TASK_QUEUE };
+    // A taken port fails the demo within a second or two: checked before the stack's modules
+    // (Temporal's native worker, Prisma, the simulator) are even loaded.
+    await checkStackPorts({ ...defaults, ...environment() });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the port check (see above)
+    const { DEMO_USER_TOKEN, startLocalStack } = require('../dev/stack') as typeof import('../dev/stack');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the port check (see above)
+    const { devicesCsv } = require('../dev/glpi-simulator') as typeof import('../dev/glpi-simulator');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the port check (see above)
+    const { installRuntimeLogger } = require('../logging') as typeof import('../logging');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the port check (see above)
+    const { startConfiguredWorker } = require('../worker') as typeof import('../worker');
+    const workerLog = join(DEMO_DIR, 'demo-worker.log');
+    const logFile = createWriteStream(workerLog, { flags: 'a' });
 
-    if (opts.once) {
-      worker.shutdown();
-    } else {
-      say('Everything keeps running: try `npm run doctor`, `npm run start-check -- --sync` in another terminal.');
-      say('Ctrl-C stops the demo.');
+    const stack = await startLocalStack({ sampleDevices: opts.devices, log: say, defaults });
+    let running: RunningWorker | undefined;
+    try {
+      const { config, childEnv } = stack;
+      if (isSet('TASK_QUEUE') && config.temporal.taskQueue !== DEMO_TASK_QUEUE) {
+        say(
+          `Task queue ${config.temporal.taskQueue} (TASK_QUEUE): a worker of another stack polling it would refuse these runs`,
+        );
+      }
+      if (stack.inventory) {
+        const csv = join(DEMO_DIR, 'demo-devices.csv');
+        writeFileSync(csv, devicesCsv(stack.inventory.devices));
+        const c = stack.inventory.counts;
+        say(
+          `Sample inventory: ${stack.inventory.devices.length} printers — expect ${c.found} found, ` +
+            `${c.conflict} conflicts, ${c.not_found} not found`,
+        );
+        if ((await runCommand('devices', ['import', relative(PROJECT_ROOT, csv)], childEnv)) !== 0) {
+          throw new CommandError('the device import failed');
+        }
+      }
+      // Installed once the servers are up: the worker's log lines would tear the progress bar apart, so they go to a file.
+      installRuntimeLogger('INFO', (line) => logFile.write(`${line}\n`));
+      running = await startConfiguredWorker(config, stack.glpi);
+      say(`Worker running on task queue ${config.temporal.taskQueue} (its log: ${relative(PROJECT_ROOT, workerLog)})`);
+      say(`Temporal UI: ${config.temporal.uiUrl}/namespaces/default/workflows`);
+
+      const checkCode = await runCommand('start-check', ['--sync'], childEnv);
+      const reportCode = await runCommand(
+        'report',
+        ['--format', 'html', '--output', relative(PROJECT_ROOT, html)],
+        childEnv,
+      );
+      if (reportCode === 0) say(`Open the report in a browser: ${html}`);
+      else say(`No report was written (exit ${reportCode}): see the messages above`);
+      say(`See the run in the Temporal UI: ${config.temporal.uiUrl}/namespaces/default/workflows`);
+      say('To use this stack from another terminal, paste:');
+      for (const line of pasteableEnvironment(stack, DEMO_USER_TOKEN)) console.log(`    ${line}`);
+      console.log('    npm run doctor');
+      console.log('    npm run report');
+      console.log('    npm run start-check -- --sync');
+
+      if (opts.once) {
+        running.worker.shutdown();
+      } else {
+        say('Everything keeps running until Ctrl-C.');
+      }
+      await running.done;
+      running = undefined;
+      return checkCode !== 0 ? checkCode : reportCode === 0 ? EXIT.ok : EXIT.failed;
+    } finally {
+      if (running) {
+        // A failure after the worker started: stop it before the servers it talks to.
+        if (running.worker.getState() === 'RUNNING') running.worker.shutdown();
+        await running.done.catch(() => undefined);
+      }
+      await stack.stop();
+      logFile.end();
+      say('stopped');
     }
-    await done;
-    return checkCode;
-  } finally {
-    await stack.stop();
-    logFile.end();
-    say('stopped');
-  }
-});
+  },
+  { exitWhenDone: true },
+);

@@ -7,6 +7,8 @@ import {
   DEFAULT_THRESHOLDS,
   checkDatabase,
   checkGlpi,
+  checkInventory,
+  checkOrphanedRuns,
   checkRunningChecks,
   checkSchedule,
   checkWorkers,
@@ -15,14 +17,19 @@ import {
   type Verdict,
 } from '../doctor/checks';
 import { createGlpiPort } from '../glpi/port';
+import { createDb } from '../db/client';
+import { COMMAND_CONNECT_TIMEOUT_MS } from '../db/pg';
 import { EXIT as EXIT_CODES, parseArguments, runCli, UsageError } from './run';
 
 const USAGE = `Usage: npm run doctor -- [--json] [--max-run-age-hours 6] [--backlog 100]
 
-Checks, one line each: Temporal reachable; workers polling the task queue; running checks
-and their age; activities beyond their second attempt; task-queue backlog; the daily
-schedule (missing, paused, a missed night); GLPI reachable with accepted credentials;
-the database reachable and migrated.
+Checks, one line each: Temporal reachable; workers polling the task queue (a poll in the
+last 70 s: Temporal lists a killed worker for minutes); running checks and their age (critical
+when no worker polls); activities beyond their second attempt; task-queue backlog; the daily
+schedule (missing, paused, a missed night); run rows still "running" in the database whose
+workflow is not (npm run cleanup closes them); GLPI reachable with accepted credentials
+(down or not answering as GLPI is critical); the database reachable and migrated; an
+inventory with no active device.
 
 Exit codes: 0 all ok, 1 at least one warning, 2 bad arguments, 5 at least one critical —
 fit for cron and monitoring (a cron job that mails on non-zero; in a Nagios/Icinga check,
@@ -71,14 +78,42 @@ async function temporalChecks(config: ServiceConfig, thresholds: DoctorThreshold
   try {
     const guard = async (name: string, fn: () => Promise<DoctorCheck[]>): Promise<DoctorCheck[]> =>
       fn().catch((error: unknown) => [{ name, verdict: 'critical' as const, detail: (error as Error).message }]);
+    let alive: boolean | undefined;
+    const workers = await guard('workers', async () => {
+      const result = await checkWorkers(client, config, thresholds);
+      alive = result.alive;
+      return result.checks;
+    });
+    const taskQueue = config.temporal.taskQueue;
     return [
       { name: 'temporal', verdict: 'ok', detail: `${config.temporal.address}, namespace ${config.temporal.namespace}` },
-      ...(await guard('workers', () => checkWorkers(client, config, thresholds))),
-      ...(await guard('running checks', () => checkRunningChecks(client, thresholds))),
+      ...workers,
+      ...(await guard('running checks', () =>
+        checkRunningChecks(client, thresholds, Date.now(), { taskQueue, workersAlive: alive }),
+      )),
       ...(await guard('schedule', async () => [await checkSchedule(client, config, thresholds)])),
+      ...(await databaseChecks(config, (db) => checkOrphanedRuns(client, db))),
     ];
   } finally {
     await client.connection.close();
+  }
+}
+
+/**
+ * A check that reads the database; when the database cannot be used, the database line says
+ * so already, and this one is left out.
+ */
+async function databaseChecks(
+  config: ServiceConfig,
+  check: (db: ReturnType<typeof createDb>) => Promise<DoctorCheck>,
+): Promise<DoctorCheck[]> {
+  const db = createDb(config.databaseUrl, { poolSize: 1, connectTimeoutMs: COMMAND_CONNECT_TIMEOUT_MS });
+  try {
+    return [await check(db)];
+  } catch {
+    return [];
+  } finally {
+    await db.$disconnect();
   }
 }
 
@@ -97,12 +132,13 @@ runCli(USAGE, async (args) => {
     );
     return EXIT.critical;
   }
-  const [temporalResults, glpi, database] = await Promise.all([
+  const [temporalResults, glpi, database, inventory] = await Promise.all([
     temporalChecks(config, thresholds),
     checkGlpi(() => createGlpiPort()),
     checkDatabase(config.databaseUrl),
+    databaseChecks(config, checkInventory),
   ]);
-  const checks = [...temporalResults, glpi, database];
+  const checks = [...temporalResults, glpi, database, ...inventory];
   const worst = checks.reduce<Verdict>((w, c) => (EXIT[c.verdict] > EXIT[w] ? c.verdict : w), 'ok');
   if (json) console.log(JSON.stringify({ verdict: worst, checks }, null, 2));
   else {

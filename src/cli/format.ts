@@ -2,10 +2,20 @@
  * How runs look on a terminal: the progress bar and the final report.
  */
 import { duration } from '../core/duration';
-import type { Progress, RunReport } from '../workflows/types';
+import type { PlanningState, Progress, RunReport } from '../workflows/types';
+
+/** A planning that failed and waits for its next attempt, in one line. */
+export function planningLine(planning: PlanningState | undefined): string {
+  if (!planning || planning.attempt <= 1) return 'planning the run…';
+  const next = planning.nextAttemptAt ? `next attempt at ${planning.nextAttemptAt}` : 'attempt under way';
+  const failed = planning.nextAttemptAt ? planning.attempt : planning.attempt - 1;
+  return (
+    `planning the run… attempt ${failed}/${planning.maxAttempts} failed: ${planning.lastFailure ?? 'unknown'}; ` + next
+  );
+}
 
 export function progressBar(p: Progress, width = 30, elapsedMs = p.elapsedMs): string {
-  if (p.phase === 'planning') return 'planning the run…';
+  if (p.phase === 'planning') return planningLine(p.planning);
   const filled = Math.round((Math.min(p.percent, 100) / 100) * width);
   const eta =
     p.checked > 0 && p.checked < p.total ? ` eta ${duration((elapsedMs / p.checked) * (p.total - p.checked))}` : '';
@@ -17,6 +27,17 @@ export function progressBar(p: Progress, width = 30, elapsedMs = p.elapsedMs): s
 }
 
 export function progressText(p: Progress): string {
+  if (p.phase === 'planning') {
+    const lines = [`phase:      planning`];
+    if (p.planning && p.planning.attempt > 1) {
+      lines.push(
+        `attempt:    ${p.planning.attempt}/${p.planning.maxAttempts}${p.planning.nextAttemptAt ? ' (waiting)' : ' (under way)'}`,
+        `last failure: ${p.planning.lastFailure ?? 'unknown'}`,
+      );
+      if (p.planning.nextAttemptAt) lines.push(`next attempt: ${p.planning.nextAttemptAt}`);
+    }
+    return lines.join('\n');
+  }
   const lines = [
     `phase:      ${p.phase}`,
     `progress:   ${p.percent.toFixed(1)}% (${p.checked}/${p.total} devices, batches ${p.batchesDone}/${p.batchesTotal})`,
@@ -53,6 +74,7 @@ export function reportText(r: RunReport): string {
     );
   }
   if (r.scopeWarning) lines.push(`WARNING: GLPI scope: ${r.scopeWarning}`);
+  if (r.emptyInventoryWarning) lines.push(`WARNING: ${r.emptyInventoryWarning}`);
   if (r.conflictList.length > 0) {
     lines.push('Conflicts (serial on more than one GLPI card):');
     for (const c of r.conflictList.slice(0, TERMINAL_CONFLICTS)) {
@@ -84,5 +106,6 @@ export function reportJson(r: RunReport) {
     conflictListTruncated: r.conflictListTruncated,
     findings: r.findings ?? 0,
     scopeWarning: r.scopeWarning ?? null,
+    emptyInventoryWarning: r.emptyInventoryWarning ?? null,
   };
 }

@@ -6,6 +6,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, readSetting } from '../config';
 import { GlpiAuthError, GlpiConfigError, GlpiUnavailableError } from '../glpi/errors';
+import { PortInUseError } from '../dev/ports';
 
 /**
  * One meaning per code, for every command (the README has the same table). Scripts and
@@ -59,27 +60,52 @@ export function rejectExtraArguments(positionals: readonly string[], expected = 
     throw new UsageError(`unexpected argument ${JSON.stringify(positionals[expected])}`);
 }
 
-export function runCli(usage: string, main: (args: string[]) => Promise<number | void>): void {
+export interface CliOptions {
+  /**
+   * Exit as soon as the command's work has settled, whatever is still scheduled: for the
+   * commands that install Temporal's runtime or start servers (dev, demo), whose native
+   * threads and handles would otherwise keep a failed start-up waiting for a Ctrl-C. Their
+   * own `finally` has stopped what they started by then.
+   */
+  exitWhenDone?: boolean;
+}
+
+export function runCli(
+  usage: string,
+  main: (args: string[]) => Promise<number | void>,
+  options: CliOptions = {},
+): void {
   const args = process.argv.slice(2);
   if (args.includes('--help') || args.includes('-h')) {
     console.log(usage);
     return;
   }
-  main(args).then(
-    (code) => {
-      process.exitCode = code ?? EXIT.ok;
-    },
-    (error: unknown) => {
-      process.exitCode = reportError(error, usage);
-    },
-  );
+  main(args)
+    .then(
+      (code) => {
+        process.exitCode = code ?? EXIT.ok;
+      },
+      (error: unknown) => {
+        process.exitCode = reportError(error, usage);
+      },
+    )
+    .finally(() => {
+      // stdout and stderr are synchronous for files and pipes on Linux: nothing printed is lost.
+      if (options.exitWhenDone) process.exit();
+    });
 }
 
 /** The exit code of an error that reached the top of a command. */
 export function exitCodeOf(error: unknown): ExitCode {
   if (error instanceof UsageError) return EXIT.usage;
   if (error instanceof CommandError) return error.exitCode;
-  if (error instanceof ConfigError || error instanceof GlpiConfigError || error instanceof GlpiAuthError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof GlpiConfigError ||
+    error instanceof GlpiAuthError ||
+    // Fixed by a setting (the message names it): the port of the local stack's server.
+    error instanceof PortInUseError
+  ) {
     return EXIT.configuration;
   }
   if (error instanceof GlpiUnavailableError) return EXIT.unreachable;

@@ -37,7 +37,8 @@ id: a number is taken as an id only when no device has it as its serial; #42 or 
 always device id 42. An unknown device fails the command within seconds, naming it.
 
 Exit codes: 0 done / started, 1 the check ended with errors or failed (an unknown device
-too), 2 bad arguments, 3 Temporal unreachable, 4 a setting is wrong.`;
+too), or a full check found no active device to check, 2 bad arguments, 3 Temporal
+unreachable, 4 a setting is wrong.`;
 
 interface Options {
   sync: boolean;
@@ -78,8 +79,9 @@ async function warnIfNoWorker(client: Client, config: ServiceConfig): Promise<vo
   }
 }
 
+/** A check with errors, or a full check that found no active device to check, is a bad answer. */
 function exitCodeFor(report: RunReport): number {
-  return report.status === 'completed' ? EXIT.ok : EXIT.failed;
+  return report.status === 'completed' && !report.emptyInventoryWarning ? EXIT.ok : EXIT.failed;
 }
 
 /** How long a device check's start waits to see its planning (the references' lookup) end. */
@@ -112,6 +114,8 @@ async function waitForPlanning(handle: StartedCheck['handle']): Promise<void> {
 
 function showReport(report: RunReport, json: boolean): number {
   print(json, reportJson(report), reportText(report));
+  // stderr too, so that it shows whatever becomes of stdout (--json into a file).
+  if (report.emptyInventoryWarning) console.error(`warning: ${report.emptyInventoryWarning}`);
   return exitCodeFor(report);
 }
 

@@ -446,6 +446,22 @@ export const SETTINGS = {
     description: 'any value: commands print the stack trace of an unexpected error',
   },
 
+  TEMPORAL_DEV_PORT: {
+    section: 'dev',
+    kind: 'integer',
+    default: 7233,
+    min: 1,
+    max: 65_535,
+    description: 'gRPC port of the Temporal dev server `npm run dev`/`demo` start when `TEMPORAL_ADDRESS` is unset',
+  },
+  TEMPORAL_DEV_UI_PORT: {
+    section: 'dev',
+    kind: 'integer',
+    default: 8233,
+    min: 1,
+    max: 65_535,
+    description: 'web UI port of that dev server (the printed links follow it)',
+  },
   GLPI_SIM_PORT: {
     section: 'dev',
     kind: 'integer',

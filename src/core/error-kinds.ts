@@ -7,7 +7,16 @@
  */
 
 /** No retry can fix them and they concern the whole run: it fails at once with their message. */
-export const FATAL_ERROR_TYPES = ['GlpiConfigError', 'GlpiAuthError', 'ConfigError', 'UnknownDevicesError'] as const;
+export const FATAL_ERROR_TYPES = [
+  'GlpiConfigError',
+  'GlpiAuthError',
+  'ConfigError',
+  'UnknownDevicesError',
+  // The run belongs to another database than the worker's (two stacks on one Temporal).
+  'ForeignDatabaseError',
+  // The run's row was closed (npm run cleanup terminated it): nothing may be written to it any more.
+  'RunClosedError',
+] as const;
 
 /** No retry can fix them but they concern one batch only: its devices are recorded as errors. */
 export const NOT_WORTH_RETRYING_ERROR_TYPES = ['GlpiRequestError', 'InvalidSerialError'] as const;

@@ -3,6 +3,7 @@
  * (the devices a run walks are read in devices.ts).
  */
 import type { Db } from './client';
+import type { FatalErrorType } from '../core/error-kinds';
 import type { ResultStatus, RunOutcome, RunTrigger, Totals } from '../core/results';
 import type { GlpiScope } from '../glpi/scope';
 import type { Finding } from '../core/findings';
@@ -18,6 +19,20 @@ export interface ResultRow {
   errorMessage: string | null;
   /** Data-quality findings on the cards found (empty when none). */
   findings: Finding[];
+}
+
+/**
+ * A batch's results arrived after its run was closed (npm run cleanup terminated it, or closed
+ * it as orphaned): they are not written, and the batch stops.
+ */
+export class RunClosedError extends Error {
+  override readonly name = 'RunClosedError' satisfies FatalErrorType;
+  constructor(
+    readonly checkRunId: number,
+    readonly status: string,
+  ) {
+    super(`run ${checkRunId} is already ${status}: its late results are not written`);
+  }
 }
 
 /** Creates the run row, or returns the existing one when a retried plan comes back. */
@@ -42,6 +57,11 @@ export async function setRunTotal(db: Db, checkRunId: number, total: number): Pr
  * One raw INSERT from a JSON document rather than Prisma's createMany: the bench showed
  * createMany spending ~100 ms of the worker's only JS thread per 500 rows (blocking the
  * progress query meanwhile); this statement takes ~14 ms.
+ *
+ * Only a running run takes results: once cleanup closed the run (cancelled), a batch still in
+ * flight on some worker writes nothing and gets RunClosedError, so the closed run's rows and
+ * totals stay what they were when it was closed. (The check and the insert are one statement;
+ * a close that commits while that statement runs can still let that one batch in.)
  */
 export async function writeResults(db: Db, checkRunId: number, rows: ResultRow[]): Promise<void> {
   if (rows.length === 0) return;
@@ -56,14 +76,20 @@ export async function writeResults(db: Db, checkRunId: number, rows: ResultRow[]
       findings: row.findings,
     })),
   );
-  await db.$executeRaw`
+  const inserted = await db.$executeRaw`
     INSERT INTO check_results (check_run_id, device_id, status, glpi_ids, glpi_items, status_name, error_message, findings)
     SELECT ${checkRunId}, r.device_id, r.status::result_status, r.glpi_ids, r.glpi_items, r.status_name, r.error_message,
            coalesce(r.findings, '[]'::jsonb)
       FROM jsonb_to_recordset(${json}::jsonb)
         AS r(device_id int, status text, glpi_ids int[], glpi_items jsonb, status_name text, error_message text,
              findings jsonb)
+     WHERE EXISTS (SELECT 1 FROM check_runs WHERE id = ${checkRunId} AND status = 'running')
     ON CONFLICT (check_run_id, device_id) DO NOTHING`;
+  if (inserted < rows.length) {
+    // Fewer rows than given: a repeated attempt (they exist already), or a run no longer running.
+    const run = await db.checkRun.findUnique({ where: { id: checkRunId }, select: { status: true } });
+    if (run && run.status !== 'running') throw new RunClosedError(checkRunId, run.status);
+  }
 }
 
 /** What the run's GLPI user sees, recorded when the run is planned. */
@@ -119,6 +145,10 @@ export async function listConflicts(
   }));
 }
 
+/**
+ * Closes a run with its outcome and totals. A run closed already (by cleanup, or by a retried
+ * finishRun whose first attempt committed) stays as it was closed.
+ */
 export async function closeRun(
   db: Db,
   checkRunId: number,
@@ -127,6 +157,7 @@ export async function closeRun(
   failureReason: string | null,
 ) {
   const run = await db.checkRun.findUniqueOrThrow({ where: { id: checkRunId } });
+  if (run.status !== 'running') return run;
   const finishedAt = run.finishedAt ?? new Date();
   return db.checkRun.update({
     where: { id: checkRunId },
@@ -140,5 +171,29 @@ export async function closeRun(
       errors: totals.errors,
       failureReason,
     },
+  });
+}
+
+/**
+ * Closes the row of a run that ended before its batches could start (planning failed: unknown
+ * devices, credentials refused, GLPI down through every retry; or cancelled while planning).
+ * Creates the row when planning never got to it, so every run that reached a worker has one.
+ * A row that is already closed is left as it is.
+ */
+export async function closeUnstartedRun(
+  db: Db,
+  input: { workflowId: string; runId: string; trigger: RunTrigger; outcome: 'failed' | 'cancelled'; reason: string },
+) {
+  const run = await upsertRun(db, input.workflowId, input.runId, input.trigger);
+  if (run.status !== 'running') return run;
+  return closeRun(db, run.id, input.outcome, await countResults(db, run.id), input.reason);
+}
+
+/** Rows still `running`, oldest first (doctor and cleanup compare them with Temporal). */
+export function runningRuns(db: Db) {
+  return db.checkRun.findMany({
+    where: { status: 'running' },
+    select: { id: true, workflowId: true, runId: true, trigger: true, startedAt: true },
+    orderBy: { id: 'asc' },
   });
 }

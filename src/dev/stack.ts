@@ -16,8 +16,11 @@ import {
   type GeneratedInventory,
   type RunningSimulator,
 } from './glpi-simulator';
+import { checkStackPorts, isAddressInUse, PortInUseError } from './ports';
 import { ensurePostgres } from './postgres';
 import { startDevServer, type DevServer } from './temporal-dev-server';
+
+export { PortInUseError } from './ports';
 
 /** The simulator's demo credential: a test value, printed on purpose. */
 export const DEMO_USER_TOKEN = 'demo-user-token';
@@ -40,9 +43,11 @@ export interface StackOptions {
   log: (line: string) => void;
   /** Where the settings come from; the environment by default. */
   env?: Env;
-  /** Defaults of this stack that differ from the service's (the demo's own database). */
-  defaults?: Partial<Record<'DATABASE_URL', string>>;
+  /** Defaults of this stack that differ from the service's (the demo's own database and task queue). */
+  defaults?: Partial<Record<'DATABASE_URL' | 'TASK_QUEUE', string>>;
 }
+
+const SIMULATOR_HOST = '127.0.0.1';
 
 export async function startLocalStack(options: StackOptions): Promise<LocalStack> {
   const { log } = options;
@@ -56,11 +61,19 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     const config = loadConfig(env);
     const childEnv: Record<string, string> = { DATABASE_URL: config.databaseUrl };
     const simulatorPort = readSetting('GLPI_SIM_PORT', env);
+    const startsTemporal = !isSet('TEMPORAL_ADDRESS', env);
+    const startsSimulator = !isSet('GLPI_URL', env);
+    // Every port is checked before anything starts.
+    await checkStackPorts(env);
 
     let devServer: DevServer | undefined;
-    if (!isSet('TEMPORAL_ADDRESS', env)) {
+    if (startsTemporal) {
       log('Starting the Temporal dev server (state in .temporal/dev.db)…');
-      devServer = await startDevServer({ log });
+      devServer = await startDevServer({
+        log,
+        port: readSetting('TEMPORAL_DEV_PORT', env),
+        uiPort: readSetting('TEMPORAL_DEV_UI_PORT', env),
+      });
       stoppers.push(() => devServer!.stop());
       config.temporal.address = devServer.address;
       if (!isSet('TEMPORAL_UI_URL', env)) config.temporal.uiUrl = devServer.uiUrl;
@@ -70,14 +83,24 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     let simulator: RunningSimulator | undefined;
     let inventory: GeneratedInventory | undefined;
     let glpi: GlpiConfig;
-    if (!isSet('GLPI_URL', env)) {
+    if (startsSimulator) {
       inventory = generateInventory({
         devices: options.sampleDevices,
         seed: 42,
         awkwardSerials: true,
         whitespaceRate: 0.01,
       });
-      simulator = await startGlpiSimulator({ port: simulatorPort, items: inventory.items, userToken: DEMO_USER_TOKEN });
+      simulator = await startGlpiSimulator({
+        host: SIMULATOR_HOST,
+        port: simulatorPort,
+        items: inventory.items,
+        userToken: DEMO_USER_TOKEN,
+      }).catch((error: unknown) => {
+        // Taken between the check and the listen.
+        if (isAddressInUse(error))
+          throw new PortInUseError(`${SIMULATOR_HOST}:${simulatorPort}`, 'GLPI_SIM_PORT', 'the GLPI simulator');
+        throw error;
+      });
       stoppers.push(() => simulator!.stop());
       glpi = loadGlpiConfig(env, { url: simulator.url, userToken: DEMO_USER_TOKEN });
       Object.assign(childEnv, { GLPI_URL: simulator.url, GLPI_USER_TOKEN: DEMO_USER_TOKEN });

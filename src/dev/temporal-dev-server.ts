@@ -4,27 +4,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
+import { portOpen, requireFreePort } from './ports';
 import { PROJECT_ROOT, requireTemporalBinary } from './temporal-binaries';
 
 export interface DevServer {
   address: string;
   uiUrl: string;
   stop(): Promise<void>;
-}
-
-export function portOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (open: boolean) => {
-      socket.destroy();
-      resolve(open);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 async function waitForPort(host: string, port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -44,12 +31,9 @@ export async function startDevServer(
   const port = options.port ?? 7233;
   const uiPort = options.uiPort ?? 8233;
   const dbFile = options.dbFile ?? join(PROJECT_ROOT, '.temporal', 'dev.db');
-  if (await portOpen(host, port)) {
-    throw new Error(
-      `${host}:${port} is already in use. If a Temporal server is running there, set TEMPORAL_ADDRESS=${host}:${port} ` +
-        'to use it; otherwise stop whatever holds the port.',
-    );
-  }
+  // Both ports before anything starts (the stack checked them already; taken since?).
+  await requireFreePort(host, port, 'TEMPORAL_DEV_PORT', 'the Temporal dev server’s gRPC port');
+  await requireFreePort(host, uiPort, 'TEMPORAL_DEV_UI_PORT', 'the Temporal dev server’s web UI');
   mkdirSync(join(dbFile, '..'), { recursive: true });
   const child = spawn(
     requireTemporalBinary('cli'),
@@ -70,8 +54,15 @@ export async function startDevServer(
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   child.stderr?.on('data', (chunk: Buffer) => options.log?.(chunk.toString().trimEnd()));
-  await waitForPort(host, port, child, 60_000);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    await waitForPort(host, port, child, 60_000);
+  } catch (error) {
+    // A server that did not come up is not left behind.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    throw error;
+  }
   return {
     address: `${host}:${port}`,
     uiUrl: `http://localhost:${uiPort}`,

@@ -3,9 +3,12 @@
  * find out with ps, grep and Redis scripts, one verdict per line.
  */
 import type { Client } from '@temporalio/client';
-import { runningChecks, runStartedAt, taskQueuePollers } from '../client';
+import { LIVE_POLLER_SECONDS, runningChecks, runStartedAt, taskQueuePollers } from '../client';
 import type { ServiceConfig } from '../config';
+import { duration } from '../core/duration';
+import type { Db } from '../db/client';
 import { pendingMigrations } from '../db/migrate';
+import { describeOrphan, findOrphanedRuns } from '../orphaned-runs';
 import { redactDatabaseUrl } from '../db/url';
 import type { GlpiPort } from '../activities/glpi-port';
 import { describeScope, scopeWarning } from '../glpi/scope';
@@ -36,42 +39,79 @@ function hours(ms: number): string {
   return `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
-export async function checkWorkers(client: Client, config: ServiceConfig, t: DoctorThresholds): Promise<DoctorCheck[]> {
+/**
+ * Workers alive on the task queue: only a poll within LIVE_POLLER_SECONDS counts (Temporal keeps
+ * listing a killed worker's pollers for minutes). Also says whether any worker is alive, for the
+ * running-checks line.
+ */
+export async function checkWorkers(
+  client: Client,
+  config: ServiceConfig,
+  t: DoctorThresholds,
+): Promise<{ checks: DoctorCheck[]; alive: boolean }> {
   const pollers = await taskQueuePollers(client, config);
   const workers = new Set([...pollers.workflow, ...pollers.activity]);
+  const queue = config.temporal.taskQueue;
+  const gone =
+    pollers.stale.length > 0
+      ? `; not counted (no poll for over ${LIVE_POLLER_SECONDS} s): ` +
+        pollers.stale.map((p) => `${p.identity} (last poll ${duration(p.lastPollAgeMs)} ago)`).join(', ')
+      : '';
+  const alive = workers.size > 0;
   const result = [
-    workers.size === 0
+    !alive
       ? critical(
           'workers',
-          `no worker is polling task queue ${config.temporal.taskQueue}: checks will wait until one starts (npm run worker)`,
+          `no worker has polled task queue ${queue} in the last ${LIVE_POLLER_SECONDS} s: checks will wait until one starts (npm run worker)${gone}`,
         )
       : pollers.activity.length === 0 || pollers.workflow.length === 0
         ? critical(
             'workers',
-            `workers poll only ${pollers.workflow.length ? 'workflow' : 'activity'} tasks on ${config.temporal.taskQueue}`,
+            `workers poll only ${pollers.workflow.length ? 'workflow' : 'activity'} tasks on ${queue}${gone}`,
           )
-        : ok('workers', `${workers.size} worker(s) polling ${config.temporal.taskQueue}: ${[...workers].join(', ')}`),
+        : ok(
+            'workers',
+            `${workers.size} worker(s) polling ${queue} (a poll in the last ${LIVE_POLLER_SECONDS} s): ` +
+              [...workers].map((w) => `${w} (${duration(pollers.lastPollAgeMs[w] ?? 0)} ago)`).join(', ') +
+              gone,
+          ),
   ];
   result.push(
     pollers.backlog > t.backlog
       ? warning('backlog', `${pollers.backlog} tasks waiting on ${config.temporal.taskQueue} (threshold ${t.backlog})`)
       : ok('backlog', `${pollers.backlog} tasks waiting`),
   );
-  return result;
+  return { checks: result, alive };
 }
 
+/**
+ * Running checks of the task queue and their age; with no worker alive (`workersAlive` false)
+ * a running check makes no progress at all: critical.
+ */
 export async function checkRunningChecks(
   client: Client,
   t: DoctorThresholds,
   now = Date.now(),
+  scope: { taskQueue?: string; workersAlive?: boolean } = {},
 ): Promise<DoctorCheck[]> {
   const running = await Promise.all(
-    (await runningChecks(client)).map(async (run) => ({ ...run, startTime: await runStartedAt(client, run) })),
+    (await runningChecks(client, undefined, scope.taskQueue)).map(async (run) => ({
+      ...run,
+      startTime: await runStartedAt(client, run),
+    })),
   );
   const result: DoctorCheck[] = [];
   const old = running.filter((r) => now - r.startTime.getTime() > t.maxRunAgeHours * 3_600_000);
   if (running.length === 0) result.push(ok('running checks', 'none'));
-  else if (old.length > 0) {
+  else if (scope.workersAlive === false) {
+    result.push(
+      critical(
+        'running checks',
+        `${running.map((r) => `${r.workflowId} (${hours(now - r.startTime.getTime())})`).join('; ')} running, ` +
+          `but no worker polls ${scope.taskQueue ?? 'the task queue'}: nothing progresses until one starts (npm run worker)`,
+      ),
+    );
+  } else if (old.length > 0) {
     result.push(
       warning(
         'running checks',
@@ -149,8 +189,33 @@ export async function checkGlpi(makeGlpi: () => GlpiPort): Promise<DoctorCheck> 
   } catch (error) {
     const name = (error as Error).name;
     const message = (error as Error).message;
-    return name === 'GlpiUnavailableError' ? warning('glpi', `unreachable: ${message}`) : critical('glpi', message);
+    // Down or answering HTML: no check can succeed until it is back, so critical as well.
+    return critical('glpi', name === 'GlpiUnavailableError' ? `unavailable: ${message}` : message);
   }
+}
+
+/** Run rows still `running` whose workflow is not running in Temporal (src/orphaned-runs.ts). */
+export async function checkOrphanedRuns(client: Client, db: Db): Promise<DoctorCheck> {
+  const orphans = await findOrphanedRuns(client, db);
+  if (orphans.length === 0) return ok('run rows', 'every run marked running in the database is running in Temporal');
+  return warning(
+    'run rows',
+    `${orphans.length} run(s) marked running in the database but not running in Temporal: ` +
+      `${orphans.slice(0, 5).map(describeOrphan).join('; ')}${orphans.length > 5 ? '; …' : ''} ` +
+      '(npm run cleanup closes them)',
+  );
+}
+
+/** A full check of an empty inventory checks nothing: almost always a mistake (a failed import). */
+export async function checkInventory(db: Db): Promise<DoctorCheck> {
+  const active = await db.device.count({ where: { active: true } });
+  if (active > 0) return ok('inventory', `${active} active device(s)`);
+  const total = await db.device.count();
+  return warning(
+    'inventory',
+    `no active device${total > 0 ? ` (${total} inactive)` : ''}: every full check checks nothing ` +
+      '(import the inventory: npm run devices -- import <file.csv>)',
+  );
 }
 
 export async function checkDatabase(url: string): Promise<DoctorCheck> {

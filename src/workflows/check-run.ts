@@ -13,6 +13,7 @@ import {
   proxyActivities,
   setDefaultQueryHandler,
   setHandler,
+  sleep,
   workflowInfo,
   defineQuery,
   setCurrentDetails,
@@ -20,12 +21,13 @@ import {
 import { CHECK_DEFAULTS } from '../config/schema';
 import type { CheckActivities } from '../activities';
 import { isFatalErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/error-kinds';
-import { addTotals, EMPTY_TOTALS } from '../core/results';
+import { addTotals, EMPTY_TOTALS, type RunTrigger } from '../core/results';
 import { planningProgress, progressFields, progressLine, progressOf } from './progress';
 import {
   type BatchDescriptor,
   type BatchSummary,
   type CheckOptions,
+  type PlanningState,
   type Progress,
   type RunPlan,
   type RunReport,
@@ -48,7 +50,12 @@ export const WORKFLOW_ACTIVITIES = [
   'checkBatch',
   'markBatchFailed',
   'finishRun',
+  'closeUnstartedRun',
 ] as const satisfies readonly (keyof CheckActivities)[];
+
+/** The ladder's attempts: the first one and three retries. */
+const MAX_ATTEMPTS = 4;
+const BACKOFF = 4;
 
 function activitiesFor(options: Required<CheckOptions>) {
   const initial = options.retryInitialSeconds;
@@ -56,9 +63,9 @@ function activitiesFor(options: Required<CheckOptions>) {
   // attempts with a backoff of 4. A shorter first wait (tests, chaos runs) keeps the shape.
   const retry = {
     initialInterval: `${initial}s`,
-    backoffCoefficient: 4,
-    maximumInterval: `${initial * 16}s`,
-    maximumAttempts: 4,
+    backoffCoefficient: BACKOFF,
+    maximumInterval: `${initial * BACKOFF ** (MAX_ATTEMPTS - 2)}s`,
+    maximumAttempts: MAX_ATTEMPTS,
     nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
   };
   const { checkBatch } = proxyActivities<CheckActivities>({
@@ -66,11 +73,22 @@ function activitiesFor(options: Required<CheckOptions>) {
     heartbeatTimeout: `${options.heartbeatTimeoutSeconds}s`,
     retry,
   });
-  const { planRun, markBatchFailed, finishRun } = proxyActivities<CheckActivities>({
+  const { markBatchFailed, finishRun } = proxyActivities<CheckActivities>({
     startToCloseTimeout: '5m',
     retry,
   });
-  return { planRun, checkBatch, markBatchFailed, finishRun } satisfies Pick<
+  // Planning walks the same ladder, but the workflow waits between the attempts itself: so
+  // the progress query can say which attempt comes, why the last one failed, and when.
+  const { planRun } = proxyActivities<CheckActivities>({
+    startToCloseTimeout: '5m',
+    retry: { ...retry, maximumAttempts: 1 },
+  });
+  // Closing the row of a run that never started: a short retry (the database may blink), not the ladder.
+  const { closeUnstartedRun } = proxyActivities<CheckActivities>({
+    startToCloseTimeout: '1m',
+    retry: { ...retry, initialInterval: '2s', maximumInterval: '30s', backoffCoefficient: 2, maximumAttempts: 6 },
+  });
+  return { planRun, checkBatch, markBatchFailed, finishRun, closeUnstartedRun } satisfies Pick<
     CheckActivities,
     (typeof WORKFLOW_ACTIVITIES)[number]
   >;
@@ -111,20 +129,69 @@ function isFatal(error: unknown): boolean {
   return cause instanceof ApplicationFailure && isFatalErrorType(cause.type);
 }
 
+/** Which run this is: its row in the database is keyed by the chain's workflow id and first run id. */
+export interface RunIdentity {
+  workflowId: string;
+  runId: string;
+  trigger: RunTrigger;
+  /** The run's database (see src/db/identity.ts); absent in input from before it existed. */
+  database?: string;
+}
+
 export interface RunCheckArgs {
   options: CheckOptions;
+  run: RunIdentity;
+  /** A check of chosen devices: their references. */
+  devices?: string[];
   resume?: RunState;
-  /** Gets the options with their defaults applied, so the activity never picks a default of its own. */
-  plan: (acts: ReturnType<typeof activitiesFor>, options: Required<CheckOptions>) => Promise<RunPlan>;
   continueWith: (state: RunState) => Promise<never>;
 }
 
-export async function runCheck({ options: given, resume, plan, continueWith }: RunCheckArgs): Promise<RunReport> {
+/**
+ * planRun through the retry ladder, the workflow waiting between the attempts (see
+ * activitiesFor): `planning` always says where it stands, for the progress query.
+ */
+async function planWithRetries(
+  attempt: () => Promise<RunPlan>,
+  options: Required<CheckOptions>,
+  planning: PlanningState,
+): Promise<RunPlan> {
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (isCancellation(error) || isFatal(error) || planning.attempt >= planning.maxAttempts) throw error;
+      const waitSeconds = options.retryInitialSeconds * BACKOFF ** (planning.attempt - 1);
+      planning.lastFailure = reasonOf(error);
+      planning.nextAttemptAt = new Date(Date.now() + waitSeconds * 1000).toISOString();
+      const line = `attempt ${planning.attempt}/${planning.maxAttempts} failed: ${planning.lastFailure}; next at ${planning.nextAttemptAt}`;
+      setCurrentDetails(`Planning the run: ${line}`);
+      log.warn('Planning failed: retrying', {
+        attempt: planning.attempt,
+        reason: planning.lastFailure,
+        nextAttemptAt: planning.nextAttemptAt,
+      });
+      await sleep(waitSeconds * 1000);
+      planning.attempt += 1;
+      planning.nextAttemptAt = undefined;
+    }
+  }
+}
+
+export async function runCheck({
+  options: given,
+  run: id,
+  devices,
+  resume,
+  continueWith,
+}: RunCheckArgs): Promise<RunReport> {
   const options = withDefaults(given);
   const acts = activitiesFor(options);
+  const { database } = id;
   let state: RunState | undefined = resume;
+  const planning: PlanningState = { attempt: 1, maxAttempts: MAX_ATTEMPTS };
 
-  setHandler(progressQuery, () => (state ? progressOf(state) : planningProgress()));
+  setHandler(progressQuery, () => (state ? progressOf(state) : planningProgress(planning)));
   setDefaultQueryHandler((name) => {
     throw ApplicationFailure.nonRetryable(`unknown query ${name}; this workflow answers "progress"`);
   });
@@ -132,11 +199,20 @@ export async function runCheck({ options: given, resume, plan, continueWith }: R
   if (!state) {
     let planned: RunPlan;
     try {
-      planned = await plan(acts, options);
+      planned = await planWithRetries(
+        () => acts.planRun({ ...id, batchSize: options.batchSize, devices }),
+        options,
+        planning,
+      );
     } catch (error) {
-      if (isCancellation(error)) throw error;
+      const cancelled = isCancellation(error);
       const reason = reasonOf(error);
-      log.error('Check failed before it started', { reason });
+      // Every run that reached a worker ends with its row closed, with the reason.
+      await CancellationScope.nonCancellable(() =>
+        acts.closeUnstartedRun({ ...id, outcome: cancelled ? 'cancelled' : 'failed', reason }),
+      ).catch((closeError: unknown) => log.error('The run row could not be closed', { reason: reasonOf(closeError) }));
+      if (cancelled) throw error;
+      log.error('Check failed before it started', { reason, attempt: planning.attempt });
       throw ApplicationFailure.nonRetryable(`check failed: ${reason}`, 'CheckFailed');
     }
     state = initialState(planned);
@@ -150,12 +226,14 @@ export async function runCheck({ options: given, resume, plan, continueWith }: R
   const run = state;
 
   try {
-    await runBatches(run, options, acts);
+    await runBatches(run, options, acts, database);
   } catch (error) {
     const outcome = isCancellation(error) ? 'cancelled' : 'failed';
     const reason = reasonOf(error);
     // Bookkeeping must still happen when the run itself was cancelled.
-    await CancellationScope.nonCancellable(() => acts.finishRun({ checkRunId: run.plan.checkRunId, outcome, reason }));
+    await CancellationScope.nonCancellable(() =>
+      acts.finishRun({ checkRunId: run.plan.checkRunId, outcome, reason, database }),
+    );
     log.error(outcome === 'cancelled' ? 'Check cancelled' : 'Check failed', {
       checkRunId: run.plan.checkRunId,
       reason,
@@ -171,7 +249,7 @@ export async function runCheck({ options: given, resume, plan, continueWith }: R
     });
     return continueWith({ ...run, continuedAsNew: run.continuedAsNew + 1 });
   }
-  return acts.finishRun({ checkRunId: run.plan.checkRunId });
+  return acts.finishRun({ checkRunId: run.plan.checkRunId, database });
 }
 
 function historyIsFull(limit: number): boolean {
@@ -189,6 +267,7 @@ async function runBatches(
   state: RunState,
   options: Required<CheckOptions>,
   acts: ReturnType<typeof activitiesFor>,
+  database: string | undefined,
 ): Promise<void> {
   let inFlight = 0;
   let fatal: Error | undefined;
@@ -212,7 +291,7 @@ async function runBatches(
   const runOne = async (batch: BatchDescriptor) => {
     try {
       try {
-        settle(batch, await acts.checkBatch({ checkRunId: state.plan.checkRunId, batch }));
+        settle(batch, await acts.checkBatch({ checkRunId: state.plan.checkRunId, batch, database }));
       } catch (error) {
         if (isCancellation(error) || isFatal(error)) throw error;
         const reason = reasonOf(error);
@@ -221,7 +300,7 @@ async function runBatches(
           devices: batch.deviceIds?.length,
           reason,
         });
-        settle(batch, await acts.markBatchFailed({ checkRunId: state.plan.checkRunId, batch, reason }));
+        settle(batch, await acts.markBatchFailed({ checkRunId: state.plan.checkRunId, batch, reason, database }));
       }
     } catch (error) {
       if (fatal === undefined && !isCancellation(error)) batches.cancel();

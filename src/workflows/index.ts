@@ -4,36 +4,37 @@
  * (the old system's lost nights came from exactly that).
  */
 import { continueAsNew, workflowInfo } from '@temporalio/workflow';
-import { runCheck, type RunCheckArgs } from './check-run';
+import { runCheck, type RunIdentity } from './check-run';
 import type { RunTrigger } from '../core/results';
 import type { CheckAllDevicesInput, CheckDevicesInput, RunReport } from './types';
 
 export { progressQuery } from './check-run';
 
-/** Plans this execution chain's run: the chain's first run id names it in the database. */
-function planFor(trigger: RunTrigger, devices?: string[]): RunCheckArgs['plan'] {
+/** This execution chain's run: the chain's first run id names it in the database. */
+function runOf(trigger: RunTrigger, database: string | undefined): RunIdentity {
   const { workflowId, firstExecutionRunId } = workflowInfo();
-  return (acts, { batchSize }) => acts.planRun({ workflowId, runId: firstExecutionRunId, trigger, batchSize, devices });
+  return { workflowId, runId: firstExecutionRunId, trigger, ...(database ? { database } : {}) };
 }
 
 /** The nightly job: every active device of the inventory. */
 export async function checkAllDevices(input: CheckAllDevicesInput = {}): Promise<RunReport> {
-  const { resume, trigger = 'manual', ...options } = input;
+  const { resume, trigger = 'manual', database, ...options } = input;
   return runCheck({
     options,
     resume,
-    plan: planFor(trigger),
+    run: runOf(trigger, database),
     continueWith: (state) => continueAsNew<typeof checkAllDevices>({ ...input, resume: state }),
   });
 }
 
 /** One or several devices, by serial or id, under a run of their own. */
 export async function checkDevices(input: CheckDevicesInput): Promise<RunReport> {
-  const { resume, devices, ...options } = input;
+  const { resume, devices, database, ...options } = input;
   return runCheck({
     options,
     resume,
-    plan: planFor('devices', devices),
+    run: runOf('devices', database),
+    devices,
     continueWith: (state) => continueAsNew<typeof checkDevices>({ ...input, resume: state }),
   });
 }

@@ -3,7 +3,7 @@
  * Pure functions of workflow state: deterministic, no I/O.
  */
 import { EMPTY_TOTALS } from '../core/results';
-import type { Progress, RunState } from './types';
+import type { PlanningState, Progress, RunState } from './types';
 
 export function progressOf(state: RunState): Progress {
   const { total } = state.plan;
@@ -25,8 +25,9 @@ export function progressOf(state: RunState): Progress {
   };
 }
 
-export function planningProgress(): Progress {
+export function planningProgress(planning?: PlanningState): Progress {
   return {
+    ...(planning && planning.attempt > 1 ? { planning } : {}),
     ...EMPTY_TOTALS,
     total: 0,
     percent: 0,

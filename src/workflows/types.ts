@@ -18,13 +18,19 @@ export interface CheckOptions {
   heartbeatTimeoutSeconds?: number;
 }
 
-export interface CheckAllDevicesInput extends CheckOptions {
+/** Which database the run belongs to: every activity of the run refuses a worker connected to another one. */
+export interface RunDatabase {
+  /** The database name of the starting command's DATABASE_URL; absent in input from before it existed. */
+  database?: string;
+}
+
+export interface CheckAllDevicesInput extends CheckOptions, RunDatabase {
   trigger?: Exclude<RunTrigger, 'devices'>;
   /** Set by continue-as-new only. */
   resume?: RunState;
 }
 
-export interface CheckDevicesInput extends CheckOptions {
+export interface CheckDevicesInput extends CheckOptions, RunDatabase {
   /** Serials (as written in the inventory, any case) or numeric device ids. */
   devices: string[];
   resume?: RunState;
@@ -83,6 +89,18 @@ export interface Progress extends Totals {
   checkRunId: number;
   continuedAsNew: number;
   phase: 'planning' | 'checking' | 'finishing';
+  /** While planning, after a failed attempt: which attempt comes, why the last one failed, and when. */
+  planning?: PlanningState;
+}
+
+/** A planning that keeps failing (GLPI down, answering HTML…) says so, instead of only "planning". */
+export interface PlanningState {
+  /** The attempt under way or waited for (1 = the first). */
+  attempt: number;
+  maxAttempts: number;
+  lastFailure?: string;
+  /** ISO time of the next attempt, while waiting for it. */
+  nextAttemptAt?: string;
 }
 
 export interface RunReport extends Totals {
@@ -99,4 +117,6 @@ export interface RunReport extends Totals {
   findings?: number;
   /** Set when the run's GLPI user did not see every entity: devices outside them can only be not_found. */
   scopeWarning?: string;
+  /** Set when a full check found no active device: an empty inventory is almost always a mistake. */
+  emptyInventoryWarning?: string;
 }
