@@ -34,7 +34,7 @@ export function progressText(p: Progress): string {
         `attempt:    ${p.planning.attempt}/${p.planning.maxAttempts}${p.planning.nextAttemptAt ? ' (waiting)' : ' (under way)'}`,
         `last failure: ${p.planning.lastFailure ?? 'unknown'}`,
       );
-      if (p.planning.nextAttemptAt) lines.push(`next attempt: ${p.planning.nextAttemptAt}`);
+      lines.push(`next attempt: ${p.planning.nextAttemptAt ?? `under way (attempt ${p.planning.attempt})`}`);
     }
     return lines.join('\n');
   }
