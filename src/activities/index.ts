@@ -121,13 +121,16 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
   return {
     /**
      * Creates the run row first (so a planning that fails still leaves its row, which
-     * closeUnstartedRun closes with the reason), checks the GLPI credentials, and cuts the
-     * work into batches.
+     * closeUnstartedRun closes with the reason), resolves the chosen devices, checks the GLPI
+     * credentials, and cuts the work into batches.
      */
     async planRun(input: PlanRunInput): Promise<RunPlan> {
       // Before anything is written: a run of another database must not get a row here.
       await assertOwnDatabase(db, input.database);
       const run = await upsertRun(db, input.workflowId, input.runId, input.trigger);
+      const { batchSize } = input;
+      // The references first: a typo fails the run at once, without a round of GLPI requests.
+      const ids = input.devices ? await resolveDevices(db, input.devices) : undefined;
       // A partial scope is recorded (the report says it); with GLPI_REQUIRE_FULL_SCOPE ping refuses it.
       const { user, scope } = await glpi.ping();
       if (scope) {
@@ -135,10 +138,8 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
         if (!scope.complete)
           log.warn('GLPI scope is partial', { entities: scope.entities.length, reason: scope.reason });
       }
-      const { batchSize } = input;
       let planned: { total: number; batches: BatchDescriptor[] };
-      if (input.devices) {
-        const ids = await resolveDevices(db, input.devices);
+      if (ids) {
         const batches: BatchDescriptor[] = [];
         for (let i = 0; i < ids.length; i += batchSize) {
           batches.push({ index: batches.length, deviceIds: ids.slice(i, i + batchSize) });

@@ -110,7 +110,7 @@ runCli(
     const defaults = { DATABASE_URL: DEMO_DATABASE_URL, TASK_QUEUE: DEMO_TASK_QUEUE };
     // A taken port fails the demo within a second or two: checked before the stack's modules
     // (Temporal's native worker, Prisma, the simulator) are even loaded.
-    await checkStackPorts({ ...defaults, ...environment() });
+    await checkStackPorts(environment());
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the port check (see above)
     const { DEMO_USER_TOKEN, startLocalStack } = require('../dev/stack') as typeof import('../dev/stack');
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the port check (see above)

@@ -55,7 +55,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
   const stop = async () => {
     for (const stopOne of stoppers.reverse()) await stopOne().catch(() => undefined);
   };
-  const env = { ...options.defaults, ...(options.env ?? environment()) };
+  const env = withStackDefaults(options.defaults ?? {}, options.env ?? environment());
   try {
     // Read everything first: a configuration error must not leave a server behind.
     const config = loadConfig(env);
@@ -120,6 +120,15 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     await stop();
     throw error;
   }
+}
+
+/**
+ * The stack's own defaults under what the environment sets: a blank variable counts as unset
+ * (as everywhere in the configuration), so it does not hide the stack's default either.
+ */
+export function withStackDefaults(defaults: StackOptions['defaults'] & object, env: Env): Env {
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => (value ?? '').trim() !== ''));
+  return { ...defaults, ...given };
 }
 
 function definedOnly(env: Env): Record<string, string> {
