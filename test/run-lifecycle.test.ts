@@ -16,7 +16,7 @@ import { insertDevices } from '../src/db/devices';
 import { checkAllDevices } from '../src/workflows';
 import type { Progress } from '../src/workflows/types';
 import { glpiFor, inventoryOnBothSides, startSimulator, TEST_USER_TOKEN } from './support/glpi';
-import { runTs } from './support/processes';
+import { runTs, spawnTs } from './support/processes';
 import { rejectionOf } from './support/rejection';
 import { startWorker, temporalAddress, testDatabase, uniqueTaskQueue } from './support/services';
 
@@ -123,14 +123,14 @@ describe('run lifecycle', async () => {
     const handle: WorkflowHandle<typeof checkAllDevices> = await client.workflow.start(checkAllDevices, {
       taskQueue,
       workflowId,
-      args: [{ database: databaseNameOf(url), retryInitialSeconds: 3 }],
+      args: [{ database: databaseNameOf(url), retryInitialSeconds: 4 }],
     });
     const waiting = await until<Progress>('a failed planning attempt', async () => {
       const p = await queryProgress(handle).catch(() => undefined);
       return p?.planning?.nextAttemptAt ? p : undefined;
     });
     assert.equal(waiting.phase, 'planning');
-    // The first wait is 3 s, the second 12 s: a busy machine may see the second one first.
+    // The first wait is 4 s, the second 16 s: a busy machine may see the second one first.
     assert.ok([1, 2].includes(waiting.planning?.attempt ?? 0), `attempt ${waiting.planning?.attempt}`);
     assert.equal(waiting.planning?.maxAttempts, 4);
     assert.match(waiting.planning?.lastFailure ?? '', /GLPI|connect|socket|reset|unavailable/i);
@@ -139,10 +139,16 @@ describe('run lifecycle', async () => {
     const status = await runTs(START_CHECK, ['--status', workflowId], env);
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /phase:\s+planning/);
-    assert.match(status.stdout, /last failure: \S/);
+    assert.match(status.stdout, /last failure: \S.* \(attempt [1-3]\/4\)/);
     assert.match(status.stdout, /next attempt: (\d{4}-\d\d-\d\dT|under way \(attempt [2-4]\))/);
 
+    // --sync follows it: the failing planning shows in its progress line, then the report.
+    const following = spawnTs(START_CHECK, ['--status', workflowId, '--sync'], env);
+    await following.waitFor(/planning the run… attempt [1-3]\/4 failed: .+; next attempt: /, 60_000);
     sim.setFaults({});
+    const followed = await following.exited;
+    assert.equal(followed.code, 0, following.output());
+    assert.match(following.output(), /Check completed/);
     const report = await handle.result();
     assert.equal(report.status, 'completed');
     assert.equal(report.total, inv.devices.length);

@@ -4,14 +4,18 @@
 import { duration } from '../core/duration';
 import type { PlanningState, Progress, RunReport } from '../workflows/types';
 
+/** Which attempt failed and what comes next, for a planning that failed at least once. */
+function planningNext(planning: PlanningState): { failed: number; next: string } {
+  return planning.nextAttemptAt
+    ? { failed: planning.attempt, next: planning.nextAttemptAt }
+    : { failed: planning.attempt - 1, next: `under way (attempt ${planning.attempt})` };
+}
+
 /** A planning that failed and waits for its next attempt, in one line. */
 export function planningLine(planning: PlanningState | undefined): string {
-  if (!planning || planning.attempt <= 1) return 'planning the run…';
-  const next = planning.nextAttemptAt ? `next attempt at ${planning.nextAttemptAt}` : 'attempt under way';
-  const failed = planning.nextAttemptAt ? planning.attempt : planning.attempt - 1;
-  return (
-    `planning the run… attempt ${failed}/${planning.maxAttempts} failed: ${planning.lastFailure ?? 'unknown'}; ` + next
-  );
+  if (planning?.lastFailure === undefined) return 'planning the run…';
+  const { failed, next } = planningNext(planning);
+  return `planning the run… attempt ${failed}/${planning.maxAttempts} failed: ${planning.lastFailure}; next attempt: ${next}`;
 }
 
 export function progressBar(p: Progress, width = 30, elapsedMs = p.elapsedMs): string {
@@ -29,12 +33,10 @@ export function progressBar(p: Progress, width = 30, elapsedMs = p.elapsedMs): s
 export function progressText(p: Progress): string {
   if (p.phase === 'planning') {
     const lines = [`phase:      planning`];
-    if (p.planning && p.planning.attempt > 1) {
-      lines.push(
-        `attempt:    ${p.planning.attempt}/${p.planning.maxAttempts}${p.planning.nextAttemptAt ? ' (waiting)' : ' (under way)'}`,
-        `last failure: ${p.planning.lastFailure ?? 'unknown'}`,
-      );
-      lines.push(`next attempt: ${p.planning.nextAttemptAt ?? `under way (attempt ${p.planning.attempt})`}`);
+    if (p.planning?.lastFailure !== undefined) {
+      const { failed, next } = planningNext(p.planning);
+      lines.push(`last failure: ${p.planning.lastFailure} (attempt ${failed}/${p.planning.maxAttempts})`);
+      lines.push(`next attempt: ${next}`);
     }
     return lines.join('\n');
   }

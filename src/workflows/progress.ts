@@ -27,7 +27,8 @@ export function progressOf(state: RunState): Progress {
 
 export function planningProgress(planning?: PlanningState): Progress {
   return {
-    ...(planning && planning.attempt > 1 ? { planning } : {}),
+    // Only once an attempt failed: a first planning under way is just "planning".
+    ...(planning?.lastFailure !== undefined ? { planning: { ...planning } } : {}),
     ...EMPTY_TOTALS,
     total: 0,
     percent: 0,

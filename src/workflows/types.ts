@@ -95,7 +95,7 @@ export interface Progress extends Totals {
 
 /** A planning that keeps failing (GLPI down, answering HTML…) says so, instead of only "planning". */
 export interface PlanningState {
-  /** The attempt under way or waited for (1 = the first). */
+  /** The latest attempt started (1 = the first); after it failed, `nextAttemptAt` says when the next one starts. */
   attempt: number;
   maxAttempts: number;
   lastFailure?: string;
