@@ -22,6 +22,7 @@ export const SECTIONS = {
   check: 'Check runs (read by the command that starts a run, sent as workflow input)',
   schedule: 'Schedule',
   worker: 'Worker',
+  web: 'Web page (`npm run web`)',
   logging: 'Logging and errors',
   dev: 'Local stack and tools (`npm run dev`, `npm run demo`, `npm run setup`)',
 } as const;
@@ -430,6 +431,49 @@ export const SETTINGS = {
     kind: 'boolean',
     default: false,
     description: 'the worker ensures the schedule at start',
+  },
+
+  WEB_HOST: {
+    section: 'web',
+    kind: 'text',
+    default: '127.0.0.1',
+    format: 'an IP address or host name to listen on',
+    check: (v) => (/^[A-Za-z0-9.:_-]+$/.test(v) ? v : undefined),
+    description: 'address the web page listens on; keep 127.0.0.1 behind a reverse proxy',
+  },
+  WEB_PORT: {
+    section: 'web',
+    kind: 'integer',
+    default: 8380,
+    min: 0,
+    max: 65_535,
+    description: 'port of the web page (0 = any free port)',
+  },
+  WEB_AUTH: {
+    section: 'web',
+    kind: 'choice',
+    choices: ['none', 'basic', 'token'],
+    default: 'none',
+    description:
+      '`basic`: HTTP Basic with `WEB_USERNAME`/`WEB_PASSWORD`; `token`: `Authorization: Bearer <WEB_TOKEN>`; `none`: open (loopback or a proxy that authenticates)',
+  },
+  WEB_USERNAME: {
+    section: 'web',
+    kind: 'text',
+    description: 'user name for `WEB_AUTH=basic`',
+  },
+  WEB_PASSWORD: {
+    section: 'web',
+    kind: 'text',
+    secret: true,
+    raw: true,
+    description: 'password for `WEB_AUTH=basic`',
+  },
+  WEB_TOKEN: {
+    section: 'web',
+    kind: 'text',
+    secret: true,
+    description: 'bearer token for `WEB_AUTH=token` (16 characters at least)',
   },
 
   LOG_LEVEL: {

@@ -24,6 +24,17 @@ export interface SerialWhitespaceFinding {
 export type Finding = SerialWhitespaceFinding;
 
 /**
+ * A short name for each kind, for filters and headings (the web page's finding filter lists
+ * these): a new kind of Finding does not compile until it has one here.
+ */
+export const FINDING_LABELS: Record<Finding['kind'], string> = {
+  serial_whitespace: 'serial with stray white space',
+};
+
+/** Every kind this version knows, in FINDING_LABELS order. */
+export const FINDING_KINDS = Object.keys(FINDING_LABELS) as Finding['kind'][];
+
+/**
  * Findings as stored (check_results.findings, JSON): the known kinds, checked field by field.
  * A kind this version does not know (written by a newer one) is left out rather than misread.
  */
