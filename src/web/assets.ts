@@ -66,6 +66,9 @@ td { overflow-wrap: anywhere; max-width: 28em; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tbody tr:hover { background: #f8fafc; }
 .none { color: #9ca3af; }
+td.nowrap { white-space: nowrap; overflow-wrap: normal; }
+h1 .mono { font-size: inherit; }
+ul.findings { margin: 10px 0 0; padding: 0; list-style: none; }
 .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
 form.filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 8px 12px; align-items: end; }
 form.filters label { display: flex; flex-direction: column; font-size: 12px; font-weight: 600; color: var(--muted); gap: 3px; }

@@ -24,6 +24,9 @@ export interface LiveSource {
 /** How long the page waits for Temporal before saying it does not answer. */
 export const LIVE_TIMEOUT_MS = 3_000;
 
+/** How long an unreachable Temporal is taken as still unreachable. */
+const RETRY_AFTER_FAILURE_MS = 10_000;
+
 function timeout<T>(ms: number, what: string): Promise<T> {
   return new Promise((_, reject) => {
     const timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms);
@@ -79,11 +82,18 @@ export function temporalLiveSource(config: ServiceConfig): LiveSource {
       return { state: 'unreachable', message: `Temporal did not answer: ${firstLine(error)}` };
     }
   };
+  // After a failure, pages answer at once for a while instead of waiting on Temporal again.
+  let failed: { at: number; state: LiveState } | undefined;
   return {
-    progress: (workflowId, checkRunId) =>
-      Promise.race([ask(workflowId, checkRunId), timeout<LiveState>(LIVE_TIMEOUT_MS, 'Temporal')]).catch(
-        (error: unknown): LiveState => ({ state: 'unreachable', message: firstLine(error) }),
-      ),
+    progress: async (workflowId, checkRunId) => {
+      if (failed && Date.now() - failed.at < RETRY_AFTER_FAILURE_MS) return failed.state;
+      const state = await Promise.race([
+        ask(workflowId, checkRunId),
+        timeout<LiveState>(LIVE_TIMEOUT_MS, `Temporal at ${config.temporal.address}`),
+      ]).catch((error: unknown): LiveState => ({ state: 'unreachable', message: firstLine(error) }));
+      failed = state.state === 'unreachable' ? { at: Date.now(), state } : undefined;
+      return state;
+    },
     close: async () => {
       const pending = client;
       client = undefined;

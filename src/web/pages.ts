@@ -63,7 +63,7 @@ export function totalsChart(runs: RunListRow[], timeZone: string): string {
   if (runs.length === 0) return '<p class="placeholder">No finished full check yet: the chart appears after the first one.</p>';
   const width = 760;
   const height = 200;
-  const left = 44;
+  const left = 70;
   const bottom = 22;
   const plotHeight = height - bottom - 10;
   const max = Math.max(1, ...runs.map((r) => r.found + r.conflicts + r.notFound + r.errors));
@@ -112,8 +112,8 @@ export function runsPage(data: RunsPageData, ctx: PageContext): string {
       : '';
     return `<tr>
 <td class="num"><a href="/runs/${run.id}">Run ${run.id}</a></td>
-<td>${esc(run.trigger)}</td>
-<td class="mono">${esc(timestamp(run.startedAt, ctx.timeZone))}</td>
+<td class="nowrap">${esc(run.trigger)}</td>
+<td class="mono nowrap">${esc(timestamp(run.startedAt, ctx.timeZone))}</td>
 <td class="num">${esc(runDurationText(run, ctx.now))}</td>
 <td>${statusBadge(run.status)}${run.failureReason ? `<br><span class="sub">${bdi(run.failureReason)}</span>` : ''}</td>
 <td class="num">${esc(count(live ? live.checked : run.total))}${live ? ` <span class="sub">of ${esc(count(live.total))}</span>` : ''}</td>
@@ -422,7 +422,7 @@ ${refs
 </tbody></table></div>`
     : `<p class="placeholder">${current ? 'No GLPI card has this serial in that run.' : 'This device has not been checked yet.'}</p>`;
   const findingLinks = current?.findings.length
-    ? `<ul class="plain">${current.findings
+    ? `<ul class="findings">${current.findings
         .map((f) => {
           const href = safeHref(glpiFormUrl(ctx.links.glpiBase, f.itemtype, f.glpiId));
           return `<li><span class="status finding">finding</span> ${bdi(describeFinding(f))}${href ? ` — <a href="${href}" rel="noreferrer">open card #${f.glpiId}</a>` : ''}</li>`;
@@ -432,7 +432,7 @@ ${refs
   const historyRows = history.map(
     (h) => `<tr${h.runId === current?.runId ? ' aria-current="true"' : ''}>
 <td class="num"><a href="/runs/${h.runId}">Run ${h.runId}</a></td>
-<td class="mono">${esc(timestamp(h.checkedAt, ctx.timeZone))}</td>
+<td class="mono nowrap">${esc(timestamp(h.checkedAt, ctx.timeZone))}</td>
 <td>${esc(h.trigger)}</td>
 <td>${statusBadge(h.status)}</td>
 <td>${h.glpiIds.length ? esc(h.glpiIds.map((id) => `#${id}`).join(', ')) : '<span class="none">—</span>'}</td>

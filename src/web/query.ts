@@ -222,7 +222,8 @@ export async function facetValues(db: Db, column: FacetColumn, limit = 200): Pro
       SELECT (SELECT ${col} FROM devices WHERE ${col} > v.value ORDER BY ${col} LIMIT 1) FROM v WHERE v.value IS NOT NULL
     )
     SELECT value FROM v WHERE value IS NOT NULL LIMIT ${limit}`;
-  return rows.map((row) => row.value);
+  // A value longer than a filter takes is no suggestion.
+  return rows.map((row) => row.value).filter((value) => [...value].length <= 255);
 }
 
 /** Findings per kind of each run (only results with findings are read: a partial index). */
