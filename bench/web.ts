@@ -71,7 +71,9 @@ async function seed(db: Db): Promise<number> {
   await db.$executeRawUnsafe('VACUUM ANALYZE devices');
   await db.$executeRawUnsafe('VACUUM ANALYZE check_results');
   await db.$executeRawUnsafe('VACUUM ANALYZE check_runs');
-  console.log(`seeded ${RESULTS.toLocaleString('en-US')} devices and results in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `seeded ${RESULTS.toLocaleString('en-US')} devices and results in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   return created.id;
 }
 

@@ -70,12 +70,25 @@ describe('web page over HTTP', async () => {
   const { db } = await testDatabase();
   await insertDevices(db, [
     { serial: 'SAFE-1', name: 'Ordinary printer', model: 'HP', location: 'Lyon', organisation: 'Org A' },
-    { serial: HOSTILE.formula, name: HOSTILE.script, model: HOSTILE.attribute, location: HOSTILE.rtl, organisation: HOSTILE.plus },
+    {
+      serial: HOSTILE.formula,
+      name: HOSTILE.script,
+      model: HOSTILE.attribute,
+      location: HOSTILE.rtl,
+      organisation: HOSTILE.plus,
+    },
     { serial: 'HOSTILE-2', name: HOSTILE.at, model: HOSTILE.long, location: 'Lyon', organisation: 'Org A' },
   ]);
   const devices = await db.device.findMany({ orderBy: { id: 'asc' } });
   const run = await db.checkRun.create({
-    data: { workflowId: 'nightly-http', runId: 'r1', trigger: 'schedule', status: 'completed_with_errors', finishedAt: new Date(), total: 3 },
+    data: {
+      workflowId: 'nightly-http',
+      runId: 'r1',
+      trigger: 'schedule',
+      status: 'completed_with_errors',
+      finishedAt: new Date(),
+      total: 3,
+    },
   });
   await db.checkResult.createMany({
     data: [
@@ -101,8 +114,14 @@ describe('web page over HTTP', async () => {
       assert.ok(!body.includes('<script>alert'), `${path}: no raw script tag`);
       assert.ok(!body.includes('<img src=x'), `${path}: no raw img tag`);
       if (path.startsWith('/runs/') || path === `/devices/${devices[1].id}`) {
-        assert.ok(body.includes('&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;'), `${path}: the script shows as text`);
-        assert.ok(body.includes(`<bdi>${'\u202E'}evil${'\u202C'} שלום עולם</bdi>`), `${path}: RTL text isolated in <bdi>`);
+        assert.ok(
+          body.includes('&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;'),
+          `${path}: the script shows as text`,
+        );
+        assert.ok(
+          body.includes(`<bdi>${'\u202E'}evil${'\u202C'} שלום עולם</bdi>`),
+          `${path}: RTL text isolated in <bdi>`,
+        );
       }
     }
     const device = await (await fetch(`${base}/devices/${devices[2].id}`)).text();
@@ -114,10 +133,19 @@ describe('web page over HTTP', async () => {
     const all = await fetch(`${base}/runs/${run.id}/devices.csv`);
     assert.equal(all.status, 200);
     assert.match(all.headers.get('content-type') ?? '', /^text\/csv/);
-    assert.match(all.headers.get('content-disposition') ?? '', new RegExp(`attachment; filename="run-${run.id}-devices.csv"`));
+    assert.match(
+      all.headers.get('content-disposition') ?? '',
+      new RegExp(`attachment; filename="run-${run.id}-devices.csv"`),
+    );
     const text = await all.text();
-    const lines = text.replace(/^\ufeff/, '').trimEnd().split('\r\n');
-    assert.equal(lines[0], 'device_id,serial,name,model,location,organisation,status,glpi_ids,glpi_links,error,findings');
+    const lines = text
+      .replace(/^\ufeff/, '')
+      .trimEnd()
+      .split('\r\n');
+    assert.equal(
+      lines[0],
+      'device_id,serial,name,model,location,organisation,status,glpi_ids,glpi_links,error,findings',
+    );
     assert.equal(lines.length, 4, 'a header and three devices');
     const hostile = lines.find((l) => l.startsWith(`${devices[1].id},`))!;
     assert.ok(hostile.includes(`"'=HYPERLINK(""http://evil.example"",""click"")"`), hostile);
@@ -130,16 +158,29 @@ describe('web page over HTTP', async () => {
     const rows = filtered.trimEnd().split('\r\n').slice(1);
     assert.equal(rows.length, 1);
     assert.ok(rows[0].startsWith(`${devices[1].id},`));
-    const byLocation = await (await fetch(`${base}/runs/${run.id}/devices.csv?location=Lyon&sort=serial&dir=desc`)).text();
+    const byLocation = await (
+      await fetch(`${base}/runs/${run.id}/devices.csv?location=Lyon&sort=serial&dir=desc`)
+    ).text();
     assert.deepEqual(
-      byLocation.trimEnd().split('\r\n').slice(1).map((l) => l.split(',')[1]),
+      byLocation
+        .trimEnd()
+        .split('\r\n')
+        .slice(1)
+        .map((l) => l.split(',')[1]),
       ['SAFE-1', 'HOSTILE-2'],
       'the filter and the order of the page',
     );
   });
 
   test('unknown ids: a 404 page, no stack trace', async () => {
-    for (const path of ['/runs/999999', '/runs/abc', '/runs/99999999999999', '/devices/424242', '/devices/-1', '/nowhere']) {
+    for (const path of [
+      '/runs/999999',
+      '/runs/abc',
+      '/runs/99999999999999',
+      '/devices/424242',
+      '/devices/-1',
+      '/nowhere',
+    ]) {
       const response = await fetch(base + path);
       assert.equal(response.status, 404, path);
       assert.match(response.headers.get('content-type') ?? '', /text\/html/);
@@ -202,7 +243,14 @@ describe('web page over HTTP', async () => {
   });
 
   test('security headers on pages, assets, errors and CSV', async () => {
-    for (const path of ['/', `/runs/${run.id}`, '/assets/web.js', '/assets/web.css', '/nowhere', `/runs/${run.id}/devices.csv`]) {
+    for (const path of [
+      '/',
+      `/runs/${run.id}`,
+      '/assets/web.js',
+      '/assets/web.css',
+      '/nowhere',
+      `/runs/${run.id}/devices.csv`,
+    ]) {
       const response = await fetch(base + path);
       await response.arrayBuffer();
       const csp = response.headers.get('content-security-policy') ?? '';
@@ -232,10 +280,17 @@ describe('web page over HTTP', async () => {
       const none = await fetch(`${basicBase}/`);
       assert.equal(none.status, 401);
       assert.match(none.headers.get('www-authenticate') ?? '', /^Basic realm=/);
-      for (const header of [basicHeader('it-team', 'wrong'), basicHeader('someone', password), 'Basic !!!', `Bearer ${password}`]) {
+      for (const header of [
+        basicHeader('it-team', 'wrong'),
+        basicHeader('someone', password),
+        'Basic !!!',
+        `Bearer ${password}`,
+      ]) {
         assert.equal((await fetch(`${basicBase}/`, { headers: { authorization: header } })).status, 401, header);
       }
-      const ok = await fetch(`${basicBase}/runs/${run.id}`, { headers: { authorization: basicHeader('it-team', password) } });
+      const ok = await fetch(`${basicBase}/runs/${run.id}`, {
+        headers: { authorization: basicHeader('it-team', password) },
+      });
       assert.equal(ok.status, 200);
       const body = await ok.text();
       const headers = JSON.stringify([...ok.headers.entries()]);
@@ -245,7 +300,10 @@ describe('web page over HTTP', async () => {
 
     test('token: Bearer only, compared whole', async () => {
       assert.equal((await fetch(`${tokenBase}/`)).status, 401);
-      assert.equal((await fetch(`${tokenBase}/`, { headers: { authorization: `Bearer ${token.slice(0, -1)}` } })).status, 401);
+      assert.equal(
+        (await fetch(`${tokenBase}/`, { headers: { authorization: `Bearer ${token.slice(0, -1)}` } })).status,
+        401,
+      );
       assert.equal((await fetch(`${tokenBase}/`, { headers: { authorization: `Bearer ${token}x` } })).status, 401);
       const ok = await fetch(`${tokenBase}/`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(ok.status, 200);
@@ -268,14 +326,19 @@ describe('web page over HTTP', async () => {
       assert.equal(response.headers.get('retry-after'), '30');
       assertNoStack(body);
     }
-    assert.ok(lines.some((l) => l.includes('database unavailable')), 'the service log says it');
+    assert.ok(
+      lines.some((l) => l.includes('database unavailable')),
+      'the service log says it',
+    );
   });
 
   test('Temporal unreachable while a run is in progress: the page renders and says so', async () => {
     const running = await db.checkRun.create({
       data: { workflowId: 'still-running', runId: 'r2', trigger: 'manual', status: 'running', total: 3 },
     });
-    await db.checkResult.create({ data: { checkRunId: running.id, deviceId: devices[0].id, status: 'found', glpiIds: [7] } });
+    await db.checkResult.create({
+      data: { checkRunId: running.id, deviceId: devices[0].id, status: 'found', glpiIds: [7] },
+    });
     const config = loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1', ENV_FILE: 'none' });
     const live = temporalLiveSource(config);
     after(() => live.close());
@@ -298,7 +361,12 @@ describe('web page over HTTP', async () => {
     const taskQueue = uniqueTaskQueue('web-no-worker');
     const workflowId = `web-no-worker-${taskQueue}`;
     await client.workflow.start(checkAllDevices, { taskQueue, workflowId, args: [{}] });
-    after(() => client.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined));
+    after(() =>
+      client.workflow
+        .getHandle(workflowId)
+        .terminate('test over')
+        .catch(() => undefined),
+    );
     const running = await db.checkRun.create({
       data: { workflowId, runId: 'r3', trigger: 'manual', status: 'running', total: 3 },
     });

@@ -13,6 +13,7 @@ import { PROJECT_ROOT } from '../dev/temporal-binaries';
 import { environment, isSet, readSetting } from '../config';
 import { redactDatabaseUrl } from '../db/url';
 import type { RunningWorker } from '../worker';
+import type { RunningWeb } from '../web';
 import { bold } from './colour';
 import { CommandError, EXIT, parseArguments, runCli, UsageError } from './run';
 
@@ -119,11 +120,24 @@ runCli(
     const { installRuntimeLogger } = require('../logging') as typeof import('../logging');
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the port check (see above)
     const { startConfiguredWorker } = require('../worker') as typeof import('../worker');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the port check (see above)
+    const { startWebServer } = require('../web') as typeof import('../web');
+    /** The web page on WEB_PORT, or on any free port when that one is taken. */
+    const startDemoWeb = async (env: Record<string, string>): Promise<RunningWeb> => {
+      try {
+        return await startWebServer({ env });
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+        say(`port ${readSetting('WEB_PORT', env)} (WEB_PORT) is taken: the web page takes a free one`);
+        return startWebServer({ env, port: 0 });
+      }
+    };
     const workerLog = join(DEMO_DIR, 'demo-worker.log');
     const logFile = createWriteStream(workerLog, { flags: 'a' });
 
     const stack = await startLocalStack({ sampleDevices: opts.devices, log: say, defaults });
     let running: RunningWorker | undefined;
+    let web: RunningWeb | undefined;
     try {
       const { config, childEnv } = stack;
       if (isSet('TASK_QUEUE') && config.temporal.taskQueue !== DEMO_TASK_QUEUE) {
@@ -148,6 +162,8 @@ runCli(
       running = await startConfiguredWorker(config, stack.glpi);
       say(`Worker running on task queue ${config.temporal.taskQueue} (its log: ${relative(PROJECT_ROOT, workerLog)})`);
       say(`Temporal UI: ${config.temporal.uiUrl}/namespaces/default/workflows`);
+      web = await startDemoWeb(childEnv);
+      say(`Web page: ${web.url}/ (runs, devices, the live progress of the check below; npm run web serves it alone)`);
 
       const checkCode = await runCommand('start-check', ['--sync'], childEnv);
       const reportCode = await runCommand(
@@ -158,6 +174,7 @@ runCli(
       if (reportCode === 0) say(`Open the report in a browser: ${html}`);
       else say(`No report was written (exit ${reportCode}): see the messages above`);
       say(`See the run in the Temporal UI: ${config.temporal.uiUrl}/namespaces/default/workflows`);
+      say(`See it on the web page: ${web.url}/`);
       say('To use this stack from another terminal, paste:');
       for (const line of pasteableEnvironment(stack, DEMO_USER_TOKEN)) console.log(`    ${line}`);
       console.log('    npm run doctor');
@@ -178,6 +195,7 @@ runCli(
         if (running.worker.getState() === 'RUNNING') running.worker.shutdown();
         await running.done.catch(() => undefined);
       }
+      await web?.close();
       await stack.stop();
       logFile.end();
       say('stopped');

@@ -22,7 +22,9 @@ runCli(USAGE, async (args) => {
   const auth = readSetting('WEB_AUTH');
   console.log(`Web page: ${web.url}/ (authentication: ${auth})`);
   if (auth === 'none' && !/^(127\.|\[?::1\]?|localhost)/.test(readSetting('WEB_HOST'))) {
-    console.error('warning: WEB_HOST is not a loopback address and WEB_AUTH=none: anyone who reaches it can read the runs');
+    console.error(
+      'warning: WEB_HOST is not a loopback address and WEB_AUTH=none: anyone who reaches it can read the runs',
+    );
   }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -93,7 +93,9 @@ h2.flush { margin-top: 0; }
 progress { width: 100%; height: 14px; accent-color: var(--accent); }
 .live-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(120px, 1fr)); gap: 8px 16px; margin: 10px 0 0; }
 .live-grid dt { font-size: 12px; color: var(--muted); } .live-grid dd { margin: 0; font-weight: 600; font-variant-numeric: tabular-nums; }
-.placeholder { color: var(--muted); }
+.placeholder { color: var(--muted); margin: 0; }
+.sections { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 0 12px; }
+.sections h2 { font-size: 15px; margin-bottom: 6px; }
 ul.plain { margin: 0; padding-left: 18px; }
 ul.plain li { overflow-wrap: anywhere; }
 footer { color: var(--muted); font-size: 12px; padding: 20px 0; }

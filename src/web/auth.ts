@@ -9,9 +9,7 @@ import { environment } from '../config';
 import { Secret } from '../redaction';
 
 export type WebAuth =
-  | { kind: 'none' }
-  | { kind: 'basic'; username: string; password: Secret }
-  | { kind: 'token'; token: Secret };
+  { kind: 'none' } | { kind: 'basic'; username: string; password: Secret } | { kind: 'token'; token: Secret };
 
 export const MIN_TOKEN_LENGTH = 16;
 

@@ -21,7 +21,12 @@ const UNAVAILABLE_CODES = new Set([
   '3D000', // the database does not exist
 ]);
 
-const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'DatabaseDoesNotExist', 'ConnectionClosed', 'SocketTimeout']);
+const UNAVAILABLE_KINDS = new Set([
+  'DatabaseNotReachable',
+  'DatabaseDoesNotExist',
+  'ConnectionClosed',
+  'SocketTimeout',
+]);
 
 const UNAVAILABLE_TEXT =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|timeout exceeded when trying to connect|Connection terminated|connect(ion)? (refused|timeout)|Can't reach database server|server closed the connection/i;

@@ -163,11 +163,7 @@ export function filterParams(filter: RunFilter, size = DEFAULT_PAGE_SIZE): URLSe
 }
 
 /** A link to the same list with a changed filter (paging restarts), or to another page of it. */
-export function runQueryString(
-  filter: RunFilter,
-  size: number,
-  page?: { after?: Cursor; before?: Cursor },
-): string {
+export function runQueryString(filter: RunFilter, size: number, page?: { after?: Cursor; before?: Cursor }): string {
   const params = filterParams(filter, size);
   if (page?.after) params.set('after', encodeCursor(filter.sort, page.after));
   if (page?.before) params.set('before', encodeCursor(filter.sort, page.before));

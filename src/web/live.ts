@@ -62,7 +62,10 @@ export function temporalLiveSource(config: ServiceConfig): LiveSource {
       const handle = connected.workflow.getHandle(workflowId);
       const description = await handle.describe();
       if (description.status.name !== 'RUNNING') {
-        return { state: 'not_running', message: `the workflow ${workflowId} is ${description.status.name.toLowerCase()}` };
+        return {
+          state: 'not_running',
+          message: `the workflow ${workflowId} is ${description.status.name.toLowerCase()}`,
+        };
       }
       const pollers = await taskQueuePollers(connected, config);
       if (pollers.workflow.length === 0) {
@@ -73,7 +76,10 @@ export function temporalLiveSource(config: ServiceConfig): LiveSource {
       }
       const progress = await queryProgress(handle, LIVE_TIMEOUT_MS - 500);
       if (progress.phase !== 'planning' && progress.checkRunId !== checkRunId) {
-        return { state: 'not_running', message: `the workflow ${workflowId} now runs check run ${progress.checkRunId}` };
+        return {
+          state: 'not_running',
+          message: `the workflow ${workflowId} now runs check run ${progress.checkRunId}`,
+        };
       }
       return { state: 'progress', progress, workers: pollers.workflow.length };
     } catch (error) {

@@ -9,10 +9,26 @@ import type { GlpiRef, ReportRun, ReportTotals } from '../reports/model';
 import { glpiRefs, type LinkOptions } from '../reports/query';
 import { count, scopeLine, statusLabel, timestamp } from '../reports/values';
 import { glpiFormUrl } from '../reports/glpi-links';
-import { filterParams, isFiltered, PAGE_SIZES, runQueryString, SORT_COLUMNS, type RunQuery, type SortColumn } from './filters';
+import {
+  DEFAULT_PAGE_SIZE,
+  filterParams,
+  isFiltered,
+  PAGE_SIZES,
+  runQueryString,
+  SORT_COLUMNS,
+  type RunQuery,
+  type SortColumn,
+} from './filters';
 import { bdi, esc, layout, safeHref, statusBadge } from './html';
 import type { LiveState } from './live';
-import { FACET_COLUMNS, type FacetColumn, type HistoryRow, type ResultPage, type ResultRow, type RunListRow } from './query';
+import {
+  FACET_COLUMNS,
+  type FacetColumn,
+  type HistoryRow,
+  type ResultPage,
+  type ResultRow,
+  type RunListRow,
+} from './query';
 
 export interface PageContext {
   timeZone: string;
@@ -28,7 +44,10 @@ const STATUS_WORDS: Record<ResultStatus, string> = {
   error: 'Errors',
 };
 
-function totalOf(totals: Pick<ReportTotals, 'found' | 'conflicts' | 'notFound' | 'errors'>, status: ResultStatus): number {
+function totalOf(
+  totals: Pick<ReportTotals, 'found' | 'conflicts' | 'notFound' | 'errors'>,
+  status: ResultStatus,
+): number {
   if (status === 'found') return totals.found;
   if (status === 'conflict') return totals.conflicts;
   if (status === 'not_found') return totals.notFound;
@@ -60,11 +79,12 @@ export interface RunsPageData {
 
 /** Stacked bars of the statuses of the last nights, drawn on the server (no script needed). */
 export function totalsChart(runs: RunListRow[], timeZone: string): string {
-  if (runs.length === 0) return '<p class="placeholder">No finished full check yet: the chart appears after the first one.</p>';
+  if (runs.length === 0)
+    return '<p class="placeholder">No finished full check yet: the chart appears after the first one.</p>';
   const width = 760;
   const height = 200;
   const left = 70;
-  const bottom = 22;
+  const bottom = 34;
   const plotHeight = height - bottom - 10;
   const max = Math.max(1, ...runs.map((r) => r.found + r.conflicts + r.notFound + r.errors));
   const slot = (width - left) / Math.max(runs.length, 8);
@@ -84,7 +104,7 @@ export function totalsChart(runs: RunListRow[], timeZone: string): string {
     const label =
       `Run ${run.id}, ${timestamp(run.startedAt, timeZone)}: ` +
       RESULT_STATUSES.map((s) => `${count(totalOf(run, s))} ${STATUS_WORDS[s].toLowerCase()}`).join(', ');
-    return `<a href="/runs/${run.id}" aria-label="${esc(label)}"><g><title>${esc(label)}</title>${rects}<text x="${(x + barWidth / 2).toFixed(1)}" y="${height - 6}" text-anchor="middle">${esc(day)}</text></g></a>`;
+    return `<a href="/runs/${run.id}" aria-label="${esc(label)}"><g><title>${esc(label)}</title>${rects}<text x="${(x + barWidth / 2).toFixed(1)}" y="${height - 16}" text-anchor="middle">${esc(day)}</text><text x="${(x + barWidth / 2).toFixed(1)}" y="${height - 3}" text-anchor="middle">#${run.id}</text></g></a>`;
   });
   const grid = [0, 0.5, 1]
     .map((f) => {
@@ -244,9 +264,20 @@ ${field('batches', 'Batches done')}${field('elapsed', 'Elapsed')}${field('eta', 
 function totalsCards(data: RunPageData): string {
   const { totals, query } = data;
   const base = { ...query.filter, status: undefined, finding: undefined };
-  const link = (filter: Partial<RunQuery['filter']>) => `/runs/${data.run.id}${runQueryString({ ...base, ...filter }, query.size)}#devices`;
+  const link = (filter: Partial<RunQuery['filter']>) =>
+    `/runs/${data.run.id}${runQueryString({ ...base, ...filter }, query.size)}#devices`;
+  // While the run goes on, the script keeps the counts moving (the same fields as the live panel).
+  const liveField: Record<string, string> = {
+    total: 'checked',
+    found: 'found',
+    conflict: 'conflicts',
+    not_found: 'notFound',
+    error: 'errors',
+  };
   const card = (cls: string, label: string, value: number, href: string, current: boolean) =>
-    `<a class="card ${cls}" href="${esc(href)}"${current ? ' aria-current="true"' : ''}><span class="label">${esc(label)}</span><span class="value">${esc(count(value))}</span></a>`;
+    `<a class="card ${cls}" href="${esc(href)}"${current ? ' aria-current="true"' : ''}><span class="label">${esc(label)}</span><span class="value"${
+      data.live && liveField[cls] ? ` data-live="${liveField[cls]}"` : ''
+    }>${esc(count(value))}</span></a>`;
   const noFilter = query.filter.status === undefined && query.filter.finding === undefined;
   return `<div class="totals">
 ${card('total', totals.checked < totals.total ? `Checked of ${count(totals.total)}` : 'Devices', totals.checked, link({}), noFilter)}
@@ -255,7 +286,9 @@ ${card('finding', 'Findings', totals.findings, link({ finding: 'any' }), query.f
 </div>${
     data.findingKinds.size
       ? `<p class="sub">Findings by kind: ${[...data.findingKinds.entries()]
-          .map(([kind, n]) => `<a href="${esc(link({ finding: kind }))}">${esc(count(n))} ${esc(findingLabel(kind))}</a>`)
+          .map(
+            ([kind, n]) => `<a href="${esc(link({ finding: kind }))}">${esc(count(n))} ${esc(findingLabel(kind))}</a>`,
+          )
           .join(', ')}</p>`
       : ''
   }`;
@@ -263,7 +296,9 @@ ${card('finding', 'Findings', totals.findings, link({ finding: 'any' }), query.f
 
 function select(name: string, label: string, options: { value: string; text: string }[], current: string | undefined) {
   return `<label>${esc(label)}<select name="${name}">${options
-    .map((o) => `<option value="${esc(o.value)}"${o.value === (current ?? '') ? ' selected' : ''}>${esc(o.text)}</option>`)
+    .map(
+      (o) => `<option value="${esc(o.value)}"${o.value === (current ?? '') ? ' selected' : ''}>${esc(o.text)}</option>`,
+    )
     .join('')}</select></label>`;
 }
 
@@ -279,9 +314,27 @@ function filterForm(data: RunPageData): string {
 ${select('status', 'Status', [{ value: '', text: 'any' }, ...RESULT_STATUSES.map((s) => ({ value: s, text: statusLabel(s as never) }))], filter.status)}
 ${select('finding', 'Finding', [{ value: '', text: 'any or none' }, { value: 'any', text: 'with a finding' }, ...FINDING_KINDS.map((k) => ({ value: k, text: FINDING_LABELS[k] }))], filter.finding)}
 ${FACET_COLUMNS.map((c) => facet(c, COLUMN_TITLES[c])).join('\n')}
-${select('sort', 'Sort by', SORT_COLUMNS.map((c) => ({ value: c, text: COLUMN_TITLES[c] })), filter.sort)}
-${select('dir', 'Order', [{ value: 'asc', text: 'ascending' }, { value: 'desc', text: 'descending' }], filter.dir)}
-${select('size', 'Per page', PAGE_SIZES.map((n) => ({ value: String(n), text: String(n) })), String(size))}
+${select(
+  'sort',
+  'Sort by',
+  SORT_COLUMNS.map((c) => ({ value: c === 'device' ? '' : c, text: COLUMN_TITLES[c] })),
+  filter.sort === 'device' ? '' : filter.sort,
+)}
+${select(
+  'dir',
+  'Order',
+  [
+    { value: '', text: 'ascending' },
+    { value: 'desc', text: 'descending' },
+  ],
+  filter.dir === 'asc' ? '' : filter.dir,
+)}
+${select(
+  'size',
+  'Per page',
+  PAGE_SIZES.map((n) => ({ value: n === DEFAULT_PAGE_SIZE ? '' : String(n), text: String(n) })),
+  size === DEFAULT_PAGE_SIZE ? '' : String(size),
+)}
 <div class="actions"><button type="submit">Apply</button>${isFiltered(filter) ? `<a class="button secondary" href="/runs/${data.run.id}#devices">Clear</a>` : ''}</div>
 </form>`;
 }
@@ -301,8 +354,10 @@ function glpiRefLink(ref: GlpiRef): string {
 
 function notesCell(row: { status: ResultStatus; errorMessage: string | null; findings: Finding[] }): string {
   const notes: string[] = [];
-  if (row.status === 'error') notes.push(`<span class="status error">error</span> ${bdi(row.errorMessage ?? 'unknown error')}`);
-  for (const finding of row.findings) notes.push(`<span class="status finding">finding</span> ${bdi(describeFinding(finding))}`);
+  if (row.status === 'error')
+    notes.push(`<span class="status error">error</span> ${bdi(row.errorMessage ?? 'unknown error')}`);
+  for (const finding of row.findings)
+    notes.push(`<span class="status finding">finding</span> ${bdi(describeFinding(finding))}`);
   return notes.length ? notes.join('<br>') : '<span class="none">—</span>';
 }
 
@@ -324,7 +379,7 @@ function deviceTable(data: RunPageData, links: LinkOptions): string {
   const rows = page.rows.map(
     (row) => `<tr>
 <td class="num"><a href="/devices/${row.deviceId}?run=${data.run.id}">#${row.deviceId}</a></td>
-<td class="mono"><a href="/devices/${row.deviceId}?run=${data.run.id}">${bdi(row.serial)}</a></td>
+<td class="mono nowrap"><a href="/devices/${row.deviceId}?run=${data.run.id}">${bdi(row.serial)}</a></td>
 <td>${bdi(row.name)}</td>
 <td class="hide-narrow">${bdi(row.model)}</td>
 <td>${bdi(row.location)}</td>
@@ -344,10 +399,16 @@ ${rows.join('\n')}
 function pager(data: RunPageData): string {
   const { page, query, run } = data;
   const first = `/runs/${run.id}${runQueryString(query.filter, query.size)}#devices`;
-  const prev = page.previous ? `/runs/${run.id}${runQueryString(query.filter, query.size, { before: page.previous })}#devices` : null;
-  const next = page.next ? `/runs/${run.id}${runQueryString(query.filter, query.size, { after: page.next })}#devices` : null;
+  const prev = page.previous
+    ? `/runs/${run.id}${runQueryString(query.filter, query.size, { before: page.previous })}#devices`
+    : null;
+  const next = page.next
+    ? `/runs/${run.id}${runQueryString(query.filter, query.size, { after: page.next })}#devices`
+    : null;
   const link = (href: string | null, text: string, rel: string) =>
-    href ? `<a class="button secondary" href="${esc(href)}" rel="${rel}">${text}</a>` : `<span class="button secondary" aria-disabled="true">${text}</span>`;
+    href
+      ? `<a class="button secondary" href="${esc(href)}" rel="${rel}">${text}</a>`
+      : `<span class="button secondary" aria-disabled="true">${text}</span>`;
   const matching = `${data.matching.capped ? 'more than ' : ''}${count(data.matching.count)} device${data.matching.count === 1 && !data.matching.capped ? '' : 's'} match`;
   return `<nav class="pager" aria-label="Pages">
 <span role="status">${esc(matching)}${page.rows.length ? `; showing ${count(page.rows.length)}` : ''}</span>
@@ -376,14 +437,19 @@ ${scope ? `<p class="notice ${scope.warning ? 'warn' : 'info'}">${esc(scope.text
 ${livePanel(data)}
 <h2>Totals</h2>
 ${totalsCards(data)}
-${data.sections.map((s) => `<section id="${esc(s.id)}" class="panel" aria-labelledby="${esc(s.id)}-heading"><h2 id="${esc(s.id)}-heading" class="flush">${esc(s.title)}</h2>${s.html}</section>`).join('\n')}
+<div class="sections">${data.sections.map((s) => `<section id="${esc(s.id)}" class="panel" aria-labelledby="${esc(s.id)}-heading"><h2 id="${esc(s.id)}-heading" class="flush">${esc(s.title)}</h2>${s.html}</section>`).join('\n')}</div>
 <h2 id="devices">Devices</h2>
 ${filterForm(data)}
 <p class="actions"><a class="button secondary" href="${esc(csv)}" download>Export these devices as CSV</a><span class="sub">every device the filter matches, in this order</span></p>
 ${pager(data)}
 ${deviceTable(data, ctx.links)}
 ${data.page.rows.length ? pager(data) : ''}`;
-  return layout({ title: `Run ${run.id}`, nav: 'run', body, latestRunId: ctx.latestRunId });
+  return layout({
+    title: `Run ${run.id}`,
+    nav: run.id === ctx.latestRunId ? 'run' : 'none',
+    body,
+    latestRunId: ctx.latestRunId,
+  });
 }
 
 // ---------------------------------------------------------------- a device
@@ -416,7 +482,7 @@ export function devicePage(data: DevicePageData, ctx: PageContext): string {
 ${refs
   .map((ref) => {
     const href = safeHref(ref.url);
-    return `<tr><td class="num">${href ? `<a href="${href}" rel="noreferrer">#${ref.id} in GLPI</a>` : `#${ref.id}`}</td><td>${bdi(ref.itemtype)}</td><td>${bdi(ref.name)}</td><td class="mono">${bdi(ref.serial)}</td><td>${bdi(ref.statusName)}</td><td>${bdi(ref.location)}</td><td>${bdi(ref.entity)}</td></tr>`;
+    return `<tr><td class="nowrap">${href ? `<a href="${href}" rel="noreferrer">#${ref.id} in GLPI</a>` : `#${ref.id}`}</td><td>${bdi(ref.itemtype)}</td><td>${bdi(ref.name)}</td><td class="mono">${bdi(ref.serial)}</td><td>${bdi(ref.statusName)}</td><td>${bdi(ref.location)}</td><td>${bdi(ref.entity)}</td></tr>`;
   })
   .join('\n')}
 </tbody></table></div>`

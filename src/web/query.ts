@@ -53,8 +53,7 @@ function conditions(runId: number, filter: RunFilter): Prisma.Sql[] {
     const contains = JSON.stringify([{ kind: filter.finding }]);
     where.push(Prisma.sql`r.findings <> '[]'::jsonb AND r.findings @> ${contains}::jsonb`);
   }
-  if (filter.organisation !== undefined)
-    where.push(Prisma.sql`coalesce(d.organisation, '') = ${filter.organisation}`);
+  if (filter.organisation !== undefined) where.push(Prisma.sql`coalesce(d.organisation, '') = ${filter.organisation}`);
   if (filter.location !== undefined) where.push(Prisma.sql`coalesce(d.location, '') = ${filter.location}`);
   if (filter.model !== undefined) where.push(Prisma.sql`coalesce(d.model, '') = ${filter.model}`);
   if (filter.q !== undefined) {
@@ -130,7 +129,8 @@ export async function resultPage(
   if (options.cursor) {
     const key = keyValue(filter.sort, options.cursor.key);
     const id = options.cursor.deviceId;
-    if (filter.sort === 'device') where.push(ascending ? Prisma.sql`r.device_id > ${id}` : Prisma.sql`r.device_id < ${id}`);
+    if (filter.sort === 'device')
+      where.push(ascending ? Prisma.sql`r.device_id > ${id}` : Prisma.sql`r.device_id < ${id}`);
     else
       where.push(
         ascending
@@ -153,22 +153,20 @@ export async function resultPage(
   const more = raw.length > options.size;
   const page = raw.slice(0, options.size);
   if (options.backwards) page.reverse();
-  const rows = page.map(
-    (row): ResultRow => ({
-      deviceId: row.device_id,
-      serial: row.serial,
-      name: row.name,
-      model: row.model,
-      location: row.location,
-      organisation: row.organisation,
-      status: row.status,
-      glpiIds: row.glpi_ids,
-      glpiItems: row.glpi_items,
-      errorMessage: row.error_message,
-      findings: parseFindings(row.findings),
-      sortKey: row.sort_key,
-    }),
-  );
+  const rows = page.map((row): ResultRow => ({
+    deviceId: row.device_id,
+    serial: row.serial,
+    name: row.name,
+    model: row.model,
+    location: row.location,
+    organisation: row.organisation,
+    status: row.status,
+    glpiIds: row.glpi_ids,
+    glpiItems: row.glpi_items,
+    errorMessage: row.error_message,
+    findings: parseFindings(row.findings),
+    sortKey: row.sort_key,
+  }));
   const cursorOf = (row: ResultRow | undefined): Cursor | null =>
     row ? { key: row.sortKey, deviceId: row.deviceId } : null;
   const first = rows[0];

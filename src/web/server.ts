@@ -123,13 +123,22 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       reply.header('allow', 'GET, HEAD');
-      return html(reply, 405, errorPage(405, 'Method not allowed', 'This page is read-only: only GET and HEAD are answered.'));
+      return html(
+        reply,
+        405,
+        errorPage(405, 'Method not allowed', 'This page is read-only: only GET and HEAD are answered.'),
+      );
     }
     if (request.url.length > MAX_URL_LENGTH) {
-      return html(reply, 414, errorPage(414, 'Address too long', `The address is longer than ${MAX_URL_LENGTH} characters.`));
+      return html(
+        reply,
+        414,
+        errorPage(414, 'Address too long', `The address is longer than ${MAX_URL_LENGTH} characters.`),
+      );
     }
     if (!authorised(deps.auth, request.headers.authorization)) {
-      if (deps.auth.kind === 'basic') reply.header('www-authenticate', 'Basic realm="glpi-device-check", charset="UTF-8"');
+      if (deps.auth.kind === 'basic')
+        reply.header('www-authenticate', 'Basic realm="glpi-device-check", charset="UTF-8"');
       if (deps.auth.kind === 'token') reply.header('www-authenticate', 'Bearer realm="glpi-device-check"');
       return html(reply, 401, errorPage(401, 'Sign-in needed', 'This page needs credentials (WEB_AUTH).'));
     }
@@ -162,7 +171,11 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     return html(
       reply,
       500,
-      errorPage(500, 'Something went wrong', `The page could not be made (reference ${reference}, in the service's log).`),
+      errorPage(
+        500,
+        'Something went wrong',
+        `The page could not be made (reference ${reference}, in the service's log).`,
+      ),
     );
   });
 
@@ -214,7 +227,13 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
       runs.map((r) => r.id),
     );
     const page = runsPage(
-      { runs, findings, liveTotals, chart: chartRuns.reverse(), olderThan: runs.length === limit ? runs[runs.length - 1].id : null },
+      {
+        runs,
+        findings,
+        liveTotals,
+        chart: chartRuns.reverse(),
+        olderThan: runs.length === limit ? runs[runs.length - 1].id : null,
+      },
       ctx,
     );
     return html(reply, 200, page);
@@ -226,57 +245,60 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     return selectRun(db, String(id));
   };
 
-  app.get('/runs/:id', async (request: FastifyRequest<{ Params: { id: string }; Querystring: Record<string, unknown> }>, reply) => {
-    const query = parseRunQuery(request.query);
-    const { run, plannedTotal } = await loadRun(request.params.id);
-    const running = run.status === 'running';
-    const [totals, kinds, page, counted, facetLists, live, ctx, previous] = await Promise.all([
-      loadTotals(db, run.id, plannedTotal),
-      findingsByKind(db, [run.id]),
-      resultPage(db, run.id, query.filter, { size: query.size, cursor: query.cursor, backwards: query.backwards }),
-      needsCount(query.filter) ? countMatching(db, run.id, query.filter) : Promise.resolve(null),
-      facetCache(),
-      running ? deps.live.progress(run.workflowId, run.id) : Promise.resolve(null),
-      context(),
-      db.checkRun.findFirst({
-        where: { id: { lt: run.id }, finishedAt: { not: null }, trigger: { not: 'devices' } },
-        orderBy: { id: 'desc' },
-        select: { id: true },
-      }),
-    ]);
-    const statusCount = (status: string | undefined) =>
-      status === 'found'
-        ? totals.found
-        : status === 'conflict'
-          ? totals.conflicts
-          : status === 'not_found'
-            ? totals.notFound
-            : status === 'error'
-              ? totals.errors
-              : totals.checked;
-    const sections = await Promise.all(
-      RUN_SECTIONS.map(async (section) => ({
-        id: section.id,
-        title: section.title,
-        html: await section.render({ db, run, previousRunId: previous?.id ?? null }),
-      })),
-    );
-    const body = runPage(
-      {
-        run,
-        totals,
-        findingKinds: kinds.get(run.id) ?? new Map(),
-        query,
-        page,
-        matching: counted ?? { count: statusCount(query.filter.status), capped: false },
-        facets: facetLists,
-        live,
-        sections: sections.filter((s): s is { id: string; title: string; html: string } => s.html !== null),
-      },
-      ctx,
-    );
-    return html(reply, 200, body);
-  });
+  app.get(
+    '/runs/:id',
+    async (request: FastifyRequest<{ Params: { id: string }; Querystring: Record<string, unknown> }>, reply) => {
+      const query = parseRunQuery(request.query);
+      const { run, plannedTotal } = await loadRun(request.params.id);
+      const running = run.status === 'running';
+      const [totals, kinds, page, counted, facetLists, live, ctx, previous] = await Promise.all([
+        loadTotals(db, run.id, plannedTotal),
+        findingsByKind(db, [run.id]),
+        resultPage(db, run.id, query.filter, { size: query.size, cursor: query.cursor, backwards: query.backwards }),
+        needsCount(query.filter) ? countMatching(db, run.id, query.filter) : Promise.resolve(null),
+        facetCache(),
+        running ? deps.live.progress(run.workflowId, run.id) : Promise.resolve(null),
+        context(),
+        db.checkRun.findFirst({
+          where: { id: { lt: run.id }, finishedAt: { not: null }, trigger: { not: 'devices' } },
+          orderBy: { id: 'desc' },
+          select: { id: true },
+        }),
+      ]);
+      const statusCount = (status: string | undefined) =>
+        status === 'found'
+          ? totals.found
+          : status === 'conflict'
+            ? totals.conflicts
+            : status === 'not_found'
+              ? totals.notFound
+              : status === 'error'
+                ? totals.errors
+                : totals.checked;
+      const sections = await Promise.all(
+        RUN_SECTIONS.map(async (section) => ({
+          id: section.id,
+          title: section.title,
+          html: await section.render({ db, run, previousRunId: previous?.id ?? null }),
+        })),
+      );
+      const body = runPage(
+        {
+          run,
+          totals,
+          findingKinds: kinds.get(run.id) ?? new Map<string, number>(),
+          query,
+          page,
+          matching: counted ?? { count: statusCount(query.filter.status), capped: false },
+          facets: facetLists,
+          live,
+          sections: sections.filter((s): s is { id: string; title: string; html: string } => s.html !== null),
+        },
+        ctx,
+      );
+      return html(reply, 200, body);
+    },
+  );
 
   app.get('/runs/:id/progress.json', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const { run } = await loadRun(request.params.id);
@@ -297,52 +319,70 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     return liveView(live, run.id, false);
   });
 
-  app.get('/runs/:id/devices.csv', async (request: FastifyRequest<{ Params: { id: string }; Querystring: Record<string, unknown> }>, reply) => {
-    const query = parseRunQuery(request.query);
-    const { run } = await loadRun(request.params.id);
-    const header = ['device_id', 'serial', 'name', 'model', 'location', 'organisation', 'status', 'glpi_ids', 'glpi_links', 'error', 'findings'];
-    async function* lines() {
-      yield '\ufeff' + header.join(',') + '\r\n';
-      for await (const row of allMatching(db, run.id, query.filter)) {
-        const refs = glpiRefs(row.glpiIds, row.glpiItems, deps.links);
-        const cells = [
-          row.deviceId,
-          row.serial,
-          row.name,
-          row.model,
-          row.location,
-          row.organisation,
-          row.status,
-          refs.map((r) => r.id).join(';'),
-          refs
-            .map((r) => r.url)
-            .filter((u): u is string => u !== null)
-            .join(' '),
-          row.status === 'error' ? (row.errorMessage ?? 'unknown error') : null,
-          row.findings.map(describeFinding).join(' | ') || null,
-        ];
-        yield cells.map(csvCell).join(',') + '\r\n';
+  app.get(
+    '/runs/:id/devices.csv',
+    async (request: FastifyRequest<{ Params: { id: string }; Querystring: Record<string, unknown> }>, reply) => {
+      const query = parseRunQuery(request.query);
+      const { run } = await loadRun(request.params.id);
+      const header = [
+        'device_id',
+        'serial',
+        'name',
+        'model',
+        'location',
+        'organisation',
+        'status',
+        'glpi_ids',
+        'glpi_links',
+        'error',
+        'findings',
+      ];
+      async function* lines() {
+        yield '\ufeff' + header.join(',') + '\r\n';
+        for await (const row of allMatching(db, run.id, query.filter)) {
+          const refs = glpiRefs(row.glpiIds, row.glpiItems, deps.links);
+          const cells = [
+            row.deviceId,
+            row.serial,
+            row.name,
+            row.model,
+            row.location,
+            row.organisation,
+            row.status,
+            refs.map((r) => r.id).join(';'),
+            refs
+              .map((r) => r.url)
+              .filter((u): u is string => u !== null)
+              .join(' '),
+            row.status === 'error' ? (row.errorMessage ?? 'unknown error') : null,
+            row.findings.map(describeFinding).join(' | ') || null,
+          ];
+          yield cells.map(csvCell).join(',') + '\r\n';
+        }
       }
-    }
-    return reply
-      .type('text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="run-${run.id}-devices.csv"`)
-      .header('cache-control', 'no-store')
-      .send(Readable.from(lines()));
-  });
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="run-${run.id}-devices.csv"`)
+        .header('cache-control', 'no-store')
+        .send(Readable.from(lines()));
+    },
+  );
 
   // ------------------------------------------------------------ a device
-  app.get('/devices/:id', async (request: FastifyRequest<{ Params: { id: string }; Querystring: Record<string, unknown> }>, reply) => {
-    const fromRun = optionalId(request.query, 'run');
-    const id = pathId(request.params.id, 'device');
-    const [device, history, ctx] = await Promise.all([
-      db.device.findUnique({ where: { id } }),
-      deviceHistory(db, id),
-      context(),
-    ]);
-    if (!device) throw new NotFound(`there is no device #${id}`);
-    return html(reply, 200, devicePage({ device, history, fromRun: fromRun ?? null }, ctx));
-  });
+  app.get(
+    '/devices/:id',
+    async (request: FastifyRequest<{ Params: { id: string }; Querystring: Record<string, unknown> }>, reply) => {
+      const fromRun = optionalId(request.query, 'run');
+      const id = pathId(request.params.id, 'device');
+      const [device, history, ctx] = await Promise.all([
+        db.device.findUnique({ where: { id } }),
+        deviceHistory(db, id),
+        context(),
+      ]);
+      if (!device) throw new NotFound(`there is no device #${id}`);
+      return html(reply, 200, devicePage({ device, history, fromRun: fromRun ?? null }, ctx));
+    },
+  );
 
   return app;
 }
