@@ -9,6 +9,9 @@ import { Prisma } from '../db/generated/client';
 import { parseFindings, type Finding } from '../core/findings';
 import type { ResultStatus, RunStatus, RunTrigger } from '../core/results';
 import type { RunFilter, SortColumn } from './filters';
+import { countFindings } from '../db/runs';
+import { loadTotals } from '../reports/query';
+import type { ReportTotals } from '../reports/model';
 
 /** The rows of a filtered count are counted up to this many: beyond it the page says "more than". */
 export const COUNT_CAP = 10_000;
@@ -129,8 +132,11 @@ export async function resultPage(
   if (options.cursor) {
     const key = keyValue(filter.sort, options.cursor.key);
     const id = options.cursor.deviceId;
+    // The bound is given on both sides of the join, so a merge join starts at the cursor.
     if (filter.sort === 'device')
-      where.push(ascending ? Prisma.sql`r.device_id > ${id}` : Prisma.sql`r.device_id < ${id}`);
+      where.push(
+        ascending ? Prisma.sql`r.device_id > ${id} AND d.id > ${id}` : Prisma.sql`r.device_id < ${id} AND d.id < ${id}`,
+      );
     else
       where.push(
         ascending
@@ -323,4 +329,29 @@ export async function deviceHistory(db: Db, deviceId: number, limit = 100): Prom
     findings: parseFindings(row.findings),
     checkedAt: row.checkedAt,
   }));
+}
+
+/**
+ * A run's totals. A finished run's row holds them (finishRun counts them from the results), so
+ * its page reads one row instead of counting 1,000,000 results; a run still going, or one whose
+ * row has none (cancelled early, written by other tools), is counted from its results.
+ */
+export async function runTotals(db: Db, runId: number, plannedTotal: number): Promise<ReportTotals> {
+  const row = await db.checkRun.findUnique({
+    where: { id: runId },
+    select: { status: true, found: true, conflicts: true, notFound: true, errors: true },
+  });
+  const checked = row ? row.found + row.conflicts + row.notFound + row.errors : 0;
+  if (!row || (row.status !== 'completed' && row.status !== 'completed_with_errors') || checked === 0) {
+    return loadTotals(db, runId, plannedTotal);
+  }
+  return {
+    total: Math.max(plannedTotal, checked),
+    checked,
+    found: row.found,
+    conflicts: row.conflicts,
+    notFound: row.notFound,
+    errors: row.errors,
+    findings: await countFindings(db, runId),
+  };
 }

@@ -27,6 +27,7 @@ import {
   listRuns,
   needsCount,
   resultPage,
+  runTotals,
   type FacetColumn,
 } from './query';
 import type { LiveSource } from './live';
@@ -252,7 +253,7 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
       const { run, plannedTotal } = await loadRun(request.params.id);
       const running = run.status === 'running';
       const [totals, kinds, page, counted, facetLists, live, ctx, previous] = await Promise.all([
-        loadTotals(db, run.id, plannedTotal),
+        runTotals(db, run.id, plannedTotal),
         findingsByKind(db, [run.id]),
         resultPage(db, run.id, query.filter, { size: query.size, cursor: query.cursor, backwards: query.backwards }),
         needsCount(query.filter) ? countMatching(db, run.id, query.filter) : Promise.resolve(null),
