@@ -137,7 +137,7 @@ export const WEB_JS = `
   var bar = live.querySelector('progress');
   var list = live.querySelector('[data-live-list="conflicts"]');
   function text(name, value) {
-    live.querySelectorAll('[data-live="' + name + '"]').forEach(function (el) { el.textContent = value; });
+    document.querySelectorAll('[data-live="' + name + '"]').forEach(function (el) { el.textContent = value; });
   }
   function render(data) {
     live.setAttribute('data-state', data.state);
