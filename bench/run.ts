@@ -54,6 +54,11 @@ function describeRun(r: RunRecord): string {
       .map(([group, seconds]) => `${group} ${seconds} s`)
       .join(', ')} — machine ${Math.round(r.cpu.machineBusy * 100)} % busy over ${r.machine.cpus} cores`,
     `  totals               ${JSON.stringify(r.totals)} — ground truth ${JSON.stringify(r.expected)}: ${r.verified ? 'exact' : 'WRONG'}`,
+    ...(r.findings
+      ? [
+          `  findings             ${JSON.stringify(r.findings)} — every device's findings as planted: ${r.verified ? 'exact' : 'WRONG'}`,
+        ]
+      : []),
   ].join('\n');
 }
 

@@ -185,6 +185,9 @@ export function checkOptionsFrom(config: ServiceConfig): CheckOptions & RunDatab
     retryInitialSeconds: config.check.retryInitialSeconds,
     historyEventLimit: config.check.historyEventLimit,
     heartbeatTimeoutSeconds: config.check.heartbeatTimeoutSeconds,
+    compareFields: config.check.compareFields,
+    staleDays: config.check.staleDays,
+    retiredStates: config.check.retiredStates,
   };
 }
 

@@ -31,6 +31,8 @@ Options:
   --summary FILE            print the table and targets of a results file, run nothing
   --results FILE            append to this file (default bench/results/<date>.jsonl)
   --no-record               do not append to bench/results
+  --no-findings             the scenario without planted findings, and no finding rule on
+                            (default: FINDINGS_SCENARIO with every finding on, verified device by device)
   --help                    this text`;
 
 export interface BenchArgs {
@@ -51,6 +53,7 @@ export interface BenchArgs {
   summary?: string;
   results?: string;
   record: boolean;
+  findings: boolean;
   help: boolean;
 }
 
@@ -82,6 +85,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       summary: { type: 'string' },
       results: { type: 'string' },
       'no-record': { type: 'boolean', default: false },
+      'no-findings': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -109,6 +113,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     summary: values.summary,
     results: values.results,
     record: !values['no-record'],
+    findings: !values['no-findings'],
     help: values.help,
   };
 }

@@ -7,7 +7,13 @@ import type { Client } from '@temporalio/client';
 import { startFullCheck, waitForReport } from '../../src/client';
 import { environment, loadConfig } from '../../src/config';
 import { insertDevices } from '../../src/db/devices';
-import { generateInventory, startGlpiSimulator } from '../../src/dev/glpi-simulator';
+import {
+  ALL_FINDINGS_RULES,
+  FINDINGS_SCENARIO,
+  generateInventory,
+  startGlpiSimulator,
+} from '../../src/dev/glpi-simulator';
+import { FINDING_KINDS } from '../../src/core/findings';
 import type { CheckOptions, RunReport } from '../../src/workflows/types';
 import type { BenchArgs } from './args';
 import { onInterrupt } from './cleanup';
@@ -44,6 +50,8 @@ export interface MeasureOptions extends RunSettings {
   machine: MachineInfo;
   /** This run's size (the command line may ask for several). */
   devices: number;
+  /** Plant every finding and turn every rule on (the default), or neither. */
+  findings: boolean;
   log(line: string): void;
 }
 
@@ -68,7 +76,12 @@ export async function measureRun(options: MeasureOptions): Promise<Measured> {
   const { client, devices, latencyMs } = options;
   const log = (line: string) => options.log(line);
   const prepared = performance.now();
-  const inventory = generateInventory({ devices, seed: options.seed, awkwardSerials: true });
+  const inventory = generateInventory({
+    devices,
+    seed: options.seed,
+    awkwardSerials: true,
+    ...(options.findings ? FINDINGS_SCENARIO : {}),
+  });
   const sim = await startGlpiSimulator({
     userToken: BENCH_USER_TOKEN,
     items: inventory.items,
@@ -108,6 +121,7 @@ export async function measureRun(options: MeasureOptions): Promise<Measured> {
     // the bench flags override them.
     const config = loadConfig({ ...environment(), ...workerEnv });
     const overrides: CheckOptions = {
+      ...(options.findings ? ALL_FINDINGS_RULES : { compareFields: 'none' }),
       ...(options.batchSize ? { batchSize: options.batchSize } : {}),
       ...(options.batchConcurrency ? { batchConcurrency: options.batchConcurrency } : {}),
     };
@@ -145,7 +159,13 @@ export async function measureRun(options: MeasureOptions): Promise<Measured> {
     const chain = await fetchChain(client, check.workflowId, check.runId);
     const listed = await listExecutions(client, check.workflowId, taskQueue);
     const history = chainStats(chain);
-    const verification = await verifyRun(database.url, report.checkRunId, inventory, report);
+    const verification = await verifyRun(
+      database.url,
+      report.checkRunId,
+      inventory,
+      report,
+      options.findings ? FINDING_KINDS : undefined,
+    );
     const problems = [...verification.problems];
     if (listed.length !== chain.length)
       log(`  note: visibility lists ${listed.length} executions, the continue-as-new chain has ${chain.length}`);
@@ -197,6 +217,7 @@ export async function measureRun(options: MeasureOptions): Promise<Measured> {
       },
       expected: inventory.counts,
       verified: verification.ok,
+      ...(options.findings ? { findings: verification.findingsByKind } : {}),
     };
     return { record, problems };
   } catch (error) {

@@ -64,6 +64,8 @@ export interface RunRecord extends Tuning {
   totals: { checked: number; found: number; conflicts: number; notFound: number; errors: number };
   expected: { found: number; conflict: number; not_found: number };
   verified: boolean;
+  /** Findings per kind with every finding on (absent: a run with --no-findings, or recorded before them). */
+  findings?: Record<string, number>;
 }
 
 export interface BaselineRecord {

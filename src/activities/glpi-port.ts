@@ -11,6 +11,8 @@ export interface GlpiLookupSession {
   lookupSerials(serials: string[], options?: Pick<LookupOptions, 'whitespacePass'>): Promise<Map<string, SerialLookup>>;
   /** The white-space pass alone, for serials the exact lookups did not find (one per batch). */
   whitespacePass(serials: string[]): Promise<Map<string, SerialLookup>>;
+  /** The trashed cards (is_deleted=1) of serials no live card has (one search per batch, about). */
+  trashPass(serials: string[]): Promise<Map<string, SerialLookup>>;
 }
 
 export interface GlpiPort {

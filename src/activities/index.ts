@@ -7,7 +7,7 @@ import type { Db } from '../db/client';
 import {
   closeRun,
   closeUnstartedRun,
-  countFindings,
+  countFindingsByKind,
   countResults,
   listConflicts,
   setRunScope,
@@ -16,12 +16,16 @@ import {
   writeResults,
   type ResultRow,
 } from '../db/runs';
-import { loadBatchDevices, planIdRanges, resolveDevices } from '../db/devices';
+import { loadBatchDevices, planIdRanges, resolveDevices, type BatchDevice } from '../db/devices';
 import { assertOwnDatabase } from '../db/identity';
 import type { RunOutcome, RunTrigger } from '../core/results';
-import type { BatchDescriptor, BatchSummary, RunPlan, RunReport } from '../workflows/types';
+import { classifyDevice, DEFAULT_RULES, parseCompareFields, parseStateList } from '../core/classify';
+import type { DeviceFacts, FindingRules } from '../core/classify';
+import { totalFindings } from '../core/findings';
+import { isNoSerialKey } from '../core/serial';
+import type { BatchDescriptor, BatchRules, BatchSummary, RunPlan, RunReport } from '../workflows/types';
 import { parseScope, scopeWarning } from '../glpi/scope';
-import type { GlpiLookupSession, GlpiPort, SerialLookup } from './glpi-port';
+import type { GlpiItem, GlpiLookupSession, GlpiPort, SerialLookup } from './glpi-port';
 
 export interface ActivityDeps {
   db: Db;
@@ -55,35 +59,69 @@ interface BatchProgress {
   rows: ResultRow[];
   /** The white-space pass over the batch's not_found rows has run (once all its devices are looked up). */
   whitespaceDone?: boolean;
+  /** The trash pass has run (after the white-space pass). */
+  trashDone?: boolean;
 }
 
 const CONFLICT_SAMPLE = 5;
 const REPORT_CONFLICTS = 100;
 
-function toResultRow(deviceId: number, lookup: SerialLookup | undefined): ResultRow {
-  if (!lookup) {
-    // The client answers for every serial it was given; a missing answer is a bug, and
-    // must show as an error rather than as "not found".
-    return {
-      deviceId,
-      status: 'error',
-      glpiIds: [],
-      glpiItems: [],
-      statusName: null,
-      errorMessage: 'no answer for this serial',
-      findings: [],
-    };
-  }
+/** The finding rules of a batch, from the run's options (the workflow applied the defaults). */
+export function findingRules(rules: BatchRules | undefined): FindingRules {
+  if (!rules) return DEFAULT_RULES;
+  const fields = rules.compareFields.trim().toLowerCase() === 'none' ? [] : parseCompareFields(rules.compareFields);
   return {
-    deviceId,
-    status: lookup.status,
-    glpiIds: lookup.items.map((item) => item.id),
-    glpiItems: lookup.items,
-    statusName: lookup.items.length === 1 ? lookup.items[0].statusName : null,
-    errorMessage: lookup.error ?? null,
-    findings: lookup.findings ?? [],
+    compareFields: fields ?? DEFAULT_RULES.compareFields,
+    staleDays: rules.staleDays,
+    retiredStates: parseStateList(rules.retiredStates),
   };
 }
+
+function deviceFacts(device: BatchDevice): DeviceFacts {
+  return {
+    serialNormalized: isNoSerialKey(device.serialNormalized) ? null : device.serialNormalized,
+    name: device.name,
+    model: device.model,
+    location: device.location,
+  };
+}
+
+function errorRow(deviceId: number, errorMessage: string): ResultRow {
+  return { deviceId, status: 'error', glpiIds: [], glpiItems: [], statusName: null, errorMessage, findings: [] };
+}
+
+/** One device's result from its lookup (and the trashed cards of its serial, when looked for). */
+function toResultRow(
+  device: BatchDevice,
+  lookup: SerialLookup | undefined,
+  rules: FindingRules,
+  nowMs: number,
+  trashed: readonly GlpiItem[] = [],
+): ResultRow {
+  const facts = deviceFacts(device);
+  if (facts.serialNormalized !== null) {
+    // The client answers for every serial it was given; a missing answer is a bug, and
+    // must show as an error rather than as "not found".
+    if (!lookup) return errorRow(device.id, 'no answer for this serial');
+    if (lookup.status === 'error') return errorRow(device.id, lookup.error ?? 'unknown error');
+  }
+  const live = (lookup?.items ?? []).map((card, i) => ({
+    card,
+    storedSerial: lookup!.storedSerials?.[i] ?? card.serial ?? '',
+  }));
+  const result = classifyDevice(facts, live, trashed, rules, nowMs);
+  return {
+    deviceId: device.id,
+    status: result.status,
+    glpiIds: result.items.map((item) => item.id),
+    glpiItems: result.items,
+    statusName: result.items.length === 1 ? result.items[0].statusName : null,
+    errorMessage: null,
+    findings: result.findings,
+  };
+}
+
+const hasSerial = (device: BatchDevice) => !isNoSerialKey(device.serialNormalized);
 
 /**
  * One white-space pass for the whole batch (not one per chunk): GLPI cards whose serial is stored
@@ -91,31 +129,70 @@ function toResultRow(deviceId: number, lookup: SerialLookup | undefined): Result
  */
 async function whitespacePass(
   session: GlpiLookupSession,
-  devices: readonly { id: number; serialNormalized: string }[],
+  devices: readonly BatchDevice[],
   progress: BatchProgress,
+  rules: FindingRules,
+  nowMs: number,
 ): Promise<void> {
   if (progress.whitespaceDone) return;
-  const serialOf = new Map(devices.map((d) => [d.id, d.serialNormalized]));
-  const unmatched = progress.rows.filter((row) => row.status === 'not_found');
+  const byId = new Map(devices.filter(hasSerial).map((d) => [d.id, d]));
+  const unmatched = progress.rows.filter((row) => row.status === 'not_found' && byId.has(row.deviceId));
   if (unmatched.length > 0) {
-    const found = await session.whitespacePass(unmatched.map((row) => serialOf.get(row.deviceId)!));
+    const found = await session.whitespacePass(unmatched.map((row) => byId.get(row.deviceId)!.serialNormalized));
     progress.rows = progress.rows.map((row) => {
-      if (row.status !== 'not_found') return row;
-      const lookup = found.get(serialOf.get(row.deviceId)!);
+      const device = byId.get(row.deviceId);
+      if (row.status !== 'not_found' || !device) return row;
+      const lookup = found.get(device.serialNormalized);
       // A failed pass leaves the device `error`: it may well be in GLPI.
-      return lookup && lookup.status !== 'not_found' ? toResultRow(row.deviceId, lookup) : row;
+      return lookup && lookup.status !== 'not_found' ? toResultRow(device, lookup, rules, nowMs) : row;
     });
   }
   progress.whitespaceDone = true;
 }
 
+/**
+ * The trash pass, once per batch after the white-space pass: the devices still not_found get an
+ * `only_in_trash` finding for each trashed card with their serial. Exact searches with
+ * is_deleted=1, about one request per batch. A failed search for one serial leaves its device
+ * not_found without the hint (the trash is a hint, never the answer).
+ */
+async function trashPass(
+  session: GlpiLookupSession,
+  devices: readonly BatchDevice[],
+  progress: BatchProgress,
+  rules: FindingRules,
+  nowMs: number,
+): Promise<void> {
+  if (progress.trashDone) return;
+  const byId = new Map(devices.filter(hasSerial).map((d) => [d.id, d]));
+  const unmatched = progress.rows.filter((row) => row.status === 'not_found' && byId.has(row.deviceId));
+  if (unmatched.length > 0) {
+    const trashed = await session.trashPass(unmatched.map((row) => byId.get(row.deviceId)!.serialNormalized));
+    progress.rows = progress.rows.map((row) => {
+      const device = byId.get(row.deviceId);
+      if (row.status !== 'not_found' || !device) return row;
+      const lookup = trashed.get(device.serialNormalized);
+      if (!lookup || lookup.status === 'error' || lookup.items.length === 0) return row;
+      return toResultRow(
+        device,
+        { ...lookup, status: 'not_found', items: [], storedSerials: [] },
+        rules,
+        nowMs,
+        lookup.items,
+      );
+    });
+  }
+  progress.trashDone = true;
+}
+
 export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDeps) {
   async function summarise(checkRunId: number, batch: BatchDescriptor): Promise<BatchSummary> {
-    const [totals, conflictSample] = await Promise.all([
+    const [totals, conflictSample, findings] = await Promise.all([
       countResults(db, checkRunId, batch),
       listConflicts(db, checkRunId, { batch, limit: CONFLICT_SAMPLE }),
+      countFindingsByKind(db, checkRunId, batch),
     ]);
-    return { index: batch.index, ...totals, conflictSample };
+    return { index: batch.index, ...totals, conflictSample, findings };
   }
 
   return {
@@ -163,31 +240,37 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
       checkRunId,
       batch,
       database,
-    }: { checkRunId: number; batch: BatchDescriptor } & OfDatabase): Promise<BatchSummary> {
+      rules: batchRules,
+    }: { checkRunId: number; batch: BatchDescriptor; rules?: BatchRules } & OfDatabase): Promise<BatchSummary> {
       await assertOwnDatabase(db, database);
       const devices = await loadBatchDevices(db, batch);
+      const rules = findingRules(batchRules);
+      const nowMs = Date.now();
       const resumed = activityInfo().heartbeatDetails as BatchProgress | undefined;
       const progress: BatchProgress = resumed ? { done: resumed.done, rows: [...resumed.rows] } : { done: 0, rows: [] };
       if (resumed) log.info('Batch resuming', { batch: batch.index, done: resumed.done, devices: devices.length });
       // Keep the heartbeat going while a slow GLPI answers a chunk.
       const keepAlive = setInterval(() => heartbeat(progress), 5_000);
       try {
-        if (progress.done < devices.length || !progress.whitespaceDone) {
+        if (progress.done < devices.length || !progress.whitespaceDone || !progress.trashDone) {
           await glpi.withSession(async (session) => {
             while (progress.done < devices.length) {
               const chunk = devices.slice(progress.done, progress.done + lookupChunkSize);
-              const found = await session.lookupSerials(
-                chunk.map((d) => d.serialNormalized),
-                { whitespacePass: false },
-              );
+              const serials = chunk.filter(hasSerial).map((d) => d.serialNormalized);
+              const found =
+                serials.length > 0
+                  ? await session.lookupSerials(serials, { whitespacePass: false })
+                  : new Map<string, SerialLookup>();
               for (const device of chunk) {
                 // serialNormalized is the lookup's key already: normalised once, at import.
-                progress.rows.push(toResultRow(device.id, found.get(device.serialNormalized)));
+                progress.rows.push(toResultRow(device, found.get(device.serialNormalized), rules, nowMs));
               }
               progress.done += chunk.length;
               heartbeat(progress);
             }
-            await whitespacePass(session, devices, progress);
+            await whitespacePass(session, devices, progress, rules, nowMs);
+            heartbeat(progress);
+            await trashPass(session, devices, progress, rules, nowMs);
             heartbeat(progress);
           });
         }
@@ -212,15 +295,7 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
       await writeResults(
         db,
         input.checkRunId,
-        devices.map((d) => ({
-          deviceId: d.id,
-          status: 'error',
-          glpiIds: [],
-          glpiItems: [],
-          statusName: null,
-          errorMessage: reason,
-          findings: [],
-        })),
+        devices.map((d) => errorRow(d.id, reason)),
       );
       return summarise(input.checkRunId, input.batch);
     },
@@ -230,10 +305,11 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
       input: { checkRunId: number; outcome?: RunOutcome; reason?: string } & OfDatabase,
     ): Promise<RunReport> {
       await assertOwnDatabase(db, input.database);
-      const [totals, findings] = await Promise.all([
+      const [totals, findingsByKind] = await Promise.all([
         countResults(db, input.checkRunId),
-        countFindings(db, input.checkRunId),
+        countFindingsByKind(db, input.checkRunId),
       ]);
+      const findings = totalFindings(findingsByKind);
       const outcome: RunOutcome = input.outcome ?? (totals.errors > 0 ? 'completed_with_errors' : 'completed');
       const run = await closeRun(db, input.checkRunId, outcome, totals, input.reason ?? null);
       const conflictList = await listConflicts(db, input.checkRunId, { limit: REPORT_CONFLICTS + 1 });
@@ -248,6 +324,7 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
         conflictList: conflictList.slice(0, REPORT_CONFLICTS),
         conflictListTruncated: conflictList.length > REPORT_CONFLICTS,
         findings,
+        findingsByKind,
       };
       const scope = parseScope(run.scope);
       const warning = scope && scopeWarning(scope);
@@ -303,6 +380,8 @@ function logFinalReport(report: RunReport, reason?: string): void {
     notFound: report.notFound,
     errors: report.errors,
     findings: report.findings ?? 0,
+    // Each kind that occurred as its own field: location_mismatch=3 stale=12 …
+    ...report.findingsByKind,
     ...(reason ? { reason } : {}),
   });
   if (report.scopeWarning) log.warn('GLPI scope is partial', { scope: report.scopeWarning });

@@ -1,6 +1,7 @@
 /**
  * npm run devices -- import|list|show: the printer inventory the nightly check walks.
  */
+import { FINDING_KINDS, isFindingKind } from '../core/findings';
 import { readFileSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../config';
@@ -43,12 +44,15 @@ import   creates and updates devices from an inventory CSV, in one transaction.
 
 list     devices in id order with their latest check result.
   --status <status>      only devices whose latest result is found, conflict, not_found or error
+  --finding <kind>       only devices whose latest result has this finding: location_mismatch,
+                         model_mismatch, name_mismatch, stale, retired_state, only_in_trash,
+                         no_serial, serial_whitespace
   --inactive             the inactive devices instead of the active ones
   --all                  active and inactive devices
   --limit <n>            at most n devices (default 50, 0 = no limit)
   --json                 machine-readable output
 
-show     one device and its last 10 results: by serial (any case), or by id when no
+show     one device, its last 10 results and their findings: by serial (any case), or by id when no
          device has that number as its serial; id:42 or #42 is always device id 42.
   --json                 machine-readable output
 
@@ -145,6 +149,7 @@ async function importCommand(args: string[]): Promise<number> {
 async function listCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     status: { type: 'string' },
+    finding: { type: 'string' },
     inactive: { type: 'boolean', default: false },
     all: { type: 'boolean', default: false },
     limit: { type: 'string' },
@@ -154,6 +159,10 @@ async function listCommand(args: string[]): Promise<number> {
   const status = values.status as ResultStatus | undefined;
   if (status !== undefined && !RESULT_STATUSES.includes(status)) {
     throw new UsageError(`--status must be one of ${RESULT_STATUSES.join(', ')}, got ${JSON.stringify(status)}`);
+  }
+  const finding = values.finding?.trim();
+  if (finding !== undefined && !isFindingKind(finding)) {
+    throw new UsageError(`--finding must be one of ${FINDING_KINDS.join(', ')}, got ${JSON.stringify(values.finding)}`);
   }
   if (values.inactive && values.all) throw new UsageError('--inactive and --all do not mix');
   let limit: number | undefined = DEFAULT_LIST_LIMIT;
@@ -167,7 +176,7 @@ async function listCommand(args: string[]): Promise<number> {
 
   // One row more than asked tells whether the list was cut, without counting everything.
   const rows = await withDatabase(loadConfig().databaseUrl, (db) =>
-    listDevices(db, { active, status, limit: limit === undefined ? undefined : limit + 1 }),
+    listDevices(db, { active, status, finding, limit: limit === undefined ? undefined : limit + 1 }),
   );
   const truncated = limit !== undefined && rows.length > limit;
   const devices = truncated ? rows.slice(0, limit) : rows;

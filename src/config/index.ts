@@ -28,6 +28,10 @@ export interface ServiceConfig {
     historyEventLimit: number;
     /** How soon a batch whose worker died is noticed and retried. */
     heartbeatTimeoutSeconds: number;
+    /** The finding rules (CHECK_COMPARE_FIELDS, CHECK_STALE_DAYS, CHECK_RETIRED_STATES). */
+    compareFields: string;
+    staleDays: number;
+    retiredStates: string;
   };
   worker: { maxConcurrentActivities: number; shutdownGraceSeconds: number; ensureSchedule: boolean };
   schedule: { id: string; time: string; timezone: string; catchupWindowSeconds: number };
@@ -86,6 +90,9 @@ export function loadConfig(env: Env = environment()): ServiceConfig {
       retryInitialSeconds: read('CHECK_RETRY_INITIAL_SECONDS'),
       historyEventLimit: read('CHECK_HISTORY_EVENT_LIMIT'),
       heartbeatTimeoutSeconds: read('CHECK_HEARTBEAT_TIMEOUT_SECONDS'),
+      compareFields: read('CHECK_COMPARE_FIELDS'),
+      staleDays: read('CHECK_STALE_DAYS'),
+      retiredStates: read('CHECK_RETIRED_STATES') ?? '',
     },
     worker: {
       maxConcurrentActivities: read('WORKER_MAX_CONCURRENT_ACTIVITIES'),

@@ -11,6 +11,7 @@
  *
  * This module is pure (no Node built-ins, no I/O): the workflow code imports it.
  */
+import { parseCompareFields } from '../core/classify';
 
 /** The README table's sections, in order. `temporal` is the connection, kept apart for @temporalio/envconfig. */
 export const SECTIONS = {
@@ -94,6 +95,13 @@ export function postgresUrl(value: string): string | undefined {
 }
 
 export type Setting = IntegerSetting | DecimalSetting | BooleanSetting | ChoiceSetting | TextSetting;
+
+/** CHECK_COMPARE_FIELDS: `none`, or a list of location, model, name (normalised: lower case, in that order). */
+function compareFields(value: string): string | undefined {
+  if (value.trim().toLowerCase() === 'none') return 'none';
+  const fields = parseCompareFields(value);
+  return fields && fields.length > 0 ? fields.join(',') : undefined;
+}
 
 /** Node's timers overflow above 2^31-1 ms (about 24.8 days) and then fire after 1 ms. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -377,6 +385,33 @@ export const SETTINGS = {
     description: 'continue-as-new threshold (Temporal suggests 4096)',
   },
 
+  CHECK_COMPARE_FIELDS: {
+    section: 'check',
+    kind: 'text',
+    default: 'location,model',
+    format: 'a comma-separated list of location, model, name, or none',
+    check: compareFields,
+    description:
+      'inventory columns compared with the GLPI card (case, accents and white space ignored): a difference is a `location_mismatch`, `model_mismatch` or `name_mismatch` finding',
+  },
+  CHECK_STALE_DAYS: {
+    section: 'check',
+    kind: 'integer',
+    default: 7,
+    min: 1,
+    max: 3650,
+    unit: 'days',
+    description:
+      'a found card whose last inventory update (else last modification) is older is `stale`; GLPI printer logs are not read (one request per card)',
+  },
+  CHECK_RETIRED_STATES: {
+    section: 'check',
+    kind: 'text',
+    defaultText: 'none',
+    format: 'comma-separated GLPI state names, e.g. Decommissioned,Stolen',
+    description: 'GLPI states that mean retired: a found card in one of them is a `retired_state` finding',
+  },
+
   CHECK_TIME: {
     section: 'schedule',
     kind: 'text',
@@ -582,6 +617,9 @@ export const CHECK_DEFAULTS = {
   retryInitialSeconds: SETTINGS.CHECK_RETRY_INITIAL_SECONDS.default,
   historyEventLimit: SETTINGS.CHECK_HISTORY_EVENT_LIMIT.default,
   heartbeatTimeoutSeconds: SETTINGS.CHECK_HEARTBEAT_TIMEOUT_SECONDS.default,
+  compareFields: SETTINGS.CHECK_COMPARE_FIELDS.default,
+  staleDays: SETTINGS.CHECK_STALE_DAYS.default,
+  retiredStates: '',
 } as const;
 
 /** What a setting accepts, in words: the same text in errors and in the README. */

@@ -53,3 +53,35 @@ export function tryNormaliseSerial(raw: string): { ok: true; serial: string } | 
     throw error;
   }
 }
+
+/**
+ * Inventory rows without a serial are kept as devices too. Their key (devices.serial_normalized,
+ * unique) starts with this prefix: normaliseSerial upper-cases, so no real serial's key contains
+ * these lower-case letters, and the two can never collide.
+ */
+export const NO_SERIAL_PREFIX = 'no-serial:';
+
+/** Whether a device key is a no-serial key (the device has no serial to look up). */
+export function isNoSerialKey(key: string): boolean {
+  return key.startsWith(NO_SERIAL_PREFIX);
+}
+
+/**
+ * The key of a row without a serial: its name when it has one (case, accents and white space
+ * folded), else its location, model and organisation together. Null when the row says nothing
+ * that could identify it. The same row imported again is the same device.
+ */
+export function noSerialKey(fields: {
+  name?: string | null;
+  location?: string | null;
+  model?: string | null;
+  organisation?: string | null;
+}): string | null {
+  const fold = (value: string | null | undefined) =>
+    (value ?? '').normalize('NFKD').replace(/\p{M}/gu, '').normalize('NFC').toLowerCase().replace(/\s+/gu, ' ').trim();
+  const name = fold(fields.name);
+  if (name !== '') return `${NO_SERIAL_PREFIX}name=${name}`;
+  const rest = [fold(fields.location), fold(fields.model), fold(fields.organisation)];
+  if (rest.every((part) => part === '')) return null;
+  return `${NO_SERIAL_PREFIX}${rest.join('|')}`;
+}

@@ -9,7 +9,8 @@ import type { FatalErrorType } from '../core/error-kinds';
 import { parseDeviceReference, unknownDevicesMessage } from '../core/device-reference';
 import type { ResultStatus } from '../core/results';
 import type { BatchDescriptor } from '../workflows/types';
-import { normaliseSerial } from '../core/serial';
+import { InvalidSerialError, noSerialKey, normaliseSerial } from '../core/serial';
+import { parseFindings, type Finding, type FindingKind } from '../core/findings';
 
 /** References that match no device: the run cannot be what was asked for, so it fails at once. */
 export class UnknownDevicesError extends Error {
@@ -61,6 +62,7 @@ export interface LatestResult {
   status: ResultStatus;
   glpiIds: number[];
   checkedAt: Date;
+  findings: Finding[];
 }
 
 export interface ListedDevice {
@@ -78,6 +80,8 @@ export interface ListFilter {
   /** true: active devices only, false: inactive only, undefined: both. */
   active?: boolean;
   status?: ResultStatus;
+  /** Only devices whose latest result has a finding of this kind. */
+  finding?: FindingKind;
   /** undefined: no limit. */
   limit?: number;
 }
@@ -94,23 +98,34 @@ export async function listDevices(db: Db, filter: ListFilter): Promise<ListedDev
       status: ResultStatus | null;
       glpi_ids: number[] | null;
       checked_at: Date | null;
+      findings: unknown;
     })[]
   >`
     SELECT d.id, d.serial, d.name, d.model, d.location, d.organisation, d.active,
-           r.check_run_id, r.status::text AS status, r.glpi_ids, r.checked_at
+           r.check_run_id, r.status::text AS status, r.glpi_ids, r.checked_at, r.findings
     FROM devices d
     LEFT JOIN LATERAL (
-      SELECT cr.check_run_id, cr.status, cr.glpi_ids, cr.checked_at FROM check_results cr
+      SELECT cr.check_run_id, cr.status, cr.glpi_ids, cr.checked_at, cr.findings FROM check_results cr
       WHERE cr.device_id = d.id ORDER BY cr.checked_at DESC LIMIT 1
     ) r ON true
     WHERE (${filter.active ?? null}::boolean IS NULL OR d.active = ${filter.active ?? null}::boolean)
       AND (${filter.status ?? null}::text IS NULL OR r.status::text = ${filter.status ?? null}::text)
+      AND (${filter.finding ?? null}::text IS NULL
+           OR r.findings @> jsonb_build_array(jsonb_build_object('kind', ${filter.finding ?? null}::text)))
     ORDER BY d.id
     LIMIT ${filter.limit ?? null}::bigint`;
-  return rows.map(({ check_run_id, status, glpi_ids, checked_at, ...device }) => ({
+  return rows.map(({ check_run_id, status, glpi_ids, checked_at, findings, ...device }) => ({
     ...device,
     latest:
-      status === null ? null : { checkRunId: check_run_id!, status, glpiIds: glpi_ids ?? [], checkedAt: checked_at! },
+      status === null
+        ? null
+        : {
+            checkRunId: check_run_id!,
+            status,
+            glpiIds: glpi_ids ?? [],
+            checkedAt: checked_at!,
+            findings: parseFindings(findings),
+          },
   }));
 }
 
@@ -122,9 +137,10 @@ export interface RecentResult {
   statusName: string | null;
   errorMessage: string | null;
   checkedAt: Date;
+  findings: Finding[];
 }
 
-/** The device's last results, newest first (the same index as listDevices). */
+/** The device's last results, newest first (the same index as listDevices), each with its findings. */
 export async function recentResults(db: Db, deviceId: number, count = 10): Promise<RecentResult[]> {
   const results = await db.checkResult.findMany({
     where: { deviceId },
@@ -137,17 +153,25 @@ export async function recentResults(db: Db, deviceId: number, count = 10): Promi
       statusName: true,
       errorMessage: true,
       checkedAt: true,
+      findings: true,
       run: { select: { workflowId: true } },
     },
   });
-  return results.map(({ run, ...result }) => ({ ...result, workflowId: run.workflowId }));
+  return results.map(({ run, findings, ...result }) => ({
+    ...result,
+    workflowId: run.workflowId,
+    findings: parseFindings(findings),
+  }));
 }
 
 export interface BatchDevice {
   id: number;
   serial: string;
+  /** A no-serial key (core/serial.ts) for a row imported without a serial. */
   serialNormalized: string;
   name: string | null;
+  model: string | null;
+  location: string | null;
 }
 
 /**
@@ -171,9 +195,16 @@ export async function loadBatchDevices(db: Db, batch: BatchDescriptor): Promise<
     : { active: true, id: { gte: batch.fromId ?? 0, lte: batch.toId ?? 0 } };
   return db.device.findMany({
     where,
-    select: { id: true, serial: true, serialNormalized: true, name: true },
+    select: { id: true, serial: true, serialNormalized: true, name: true, model: true, location: true },
     orderBy: { id: 'asc' },
   });
+}
+
+function noSerialKeyOrThrow(device: NewDevice): string {
+  const key = noSerialKey(device);
+  if (key === null)
+    throw new InvalidSerialError(device.serial, 'empty, and no name, location or model to identify the device');
+  return key;
 }
 
 export interface NewDevice {
@@ -192,7 +223,7 @@ export async function insertDevices(db: Db, devices: NewDevice[]): Promise<numbe
     const { count } = await db.device.createMany({
       data: devices.slice(i, i + 5000).map((d) => ({
         serial: d.serial,
-        serialNormalized: normaliseSerial(d.serial),
+        serialNormalized: d.serial.trim() === '' ? noSerialKeyOrThrow(d) : normaliseSerial(d.serial),
         name: d.name ?? null,
         model: d.model ?? null,
         location: d.location ?? null,

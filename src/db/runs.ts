@@ -6,7 +6,7 @@ import type { Db } from './client';
 import type { FatalErrorType } from '../core/error-kinds';
 import type { ResultStatus, RunOutcome, RunTrigger, Totals } from '../core/results';
 import type { GlpiScope } from '../glpi/scope';
-import type { Finding } from '../core/findings';
+import { isFindingKind, type Finding, type FindingCounts } from '../core/findings';
 import type { GlpiItem } from '../glpi/types';
 import type { BatchDescriptor, ConflictSummary } from '../workflows/types';
 
@@ -107,6 +107,23 @@ export async function countFindings(db: Db, checkRunId: number): Promise<number>
     SELECT coalesce(sum(jsonb_array_length(findings)), 0)::int AS findings
       FROM check_results WHERE check_run_id = ${checkRunId} AND findings <> '[]'::jsonb`;
   return row?.findings ?? 0;
+}
+
+/** A run's findings per kind (a batch's, with `batch`): kinds that occur only. */
+export async function countFindingsByKind(db: Db, checkRunId: number, batch?: BatchDescriptor): Promise<FindingCounts> {
+  const ids = batch?.deviceIds ?? null;
+  const from = batch && !batch.deviceIds ? (batch.fromId ?? 0) : null;
+  const to = batch && !batch.deviceIds ? (batch.toId ?? 0) : null;
+  const rows = await db.$queryRaw<{ kind: string; n: number }[]>`
+    SELECT f->>'kind' AS kind, count(*)::int AS n
+      FROM check_results r CROSS JOIN LATERAL jsonb_array_elements(r.findings) AS f
+     WHERE r.check_run_id = ${checkRunId} AND r.findings <> '[]'::jsonb
+       AND (${ids}::int[] IS NULL OR r.device_id = ANY(${ids}::int[]))
+       AND (${from}::int IS NULL OR r.device_id BETWEEN ${from}::int AND ${to}::int)
+     GROUP BY 1`;
+  const counts: FindingCounts = {};
+  for (const row of rows) if (isFindingKind(row.kind)) counts[row.kind] = row.n;
+  return counts;
 }
 
 function deviceFilter(batch: BatchDescriptor) {

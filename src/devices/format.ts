@@ -1,6 +1,7 @@
 /**
  * How devices look on a terminal: aligned tables with long values cut, local times.
  */
+import { describeFinding } from '../core/findings';
 import type { FoundDevice, ListedDevice, RecentResult } from '../db/devices';
 
 const MAX_CELL = 32;
@@ -39,6 +40,7 @@ export function deviceListText(devices: ListedDevice[], showActive: boolean): st
     ...(showActive ? ['ACTIVE'] : []),
     'STATUS',
     'GLPI IDS',
+    'FINDINGS',
     'CHECKED AT',
   ];
   const rows = devices.map((d) => [
@@ -49,6 +51,7 @@ export function deviceListText(devices: ListedDevice[], showActive: boolean): st
     ...(showActive ? [yesNo(d.active)] : []),
     d.latest?.status ?? 'never checked',
     d.latest?.glpiIds.join(',') ?? '',
+    [...new Set(d.latest?.findings.map((f) => f.kind) ?? [])].join(','),
     localTime(d.latest?.checkedAt ?? null),
   ]);
   return table(headers, rows);
@@ -58,7 +61,9 @@ export function deviceText(found: FoundDevice, results: RecentResult[]): string 
   const d = found.device;
   const lines = [
     `Device ${d.id}`,
-    `  serial:        ${d.serial}${d.serialNormalized !== d.serial ? ` (normalised ${d.serialNormalized})` : ''}`,
+    d.serial === ''
+      ? `  serial:        (none: imported without a serial, flagged no_serial in every check)`
+      : `  serial:        ${d.serial}${d.serialNormalized !== d.serial ? ` (normalised ${d.serialNormalized})` : ''}`,
     `  name:          ${d.name ?? ''}`,
     `  model:         ${d.model ?? ''}`,
     `  location:      ${d.location ?? ''}`,
@@ -88,5 +93,16 @@ export function deviceText(found: FoundDevice, results: RecentResult[]): string 
       .map((line) => `  ${line}`)
       .join('\n'),
   );
+  const withFindings = results.filter((r) => r.findings.length > 0);
+  if (withFindings.length > 0) {
+    lines.push('', 'Findings, newest run first:');
+    for (const r of withFindings) {
+      for (const finding of r.findings) {
+        lines.push(
+          `  run ${r.checkRunId}  ${finding.kind.padEnd(17)}  ${describeFinding(finding).replace(/[\r\n]+/g, ' ')}`,
+        );
+      }
+    }
+  }
   return lines.map((line) => line.trimEnd()).join('\n');
 }

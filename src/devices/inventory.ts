@@ -3,7 +3,7 @@
  * (with their line and the reason). File-level problems (unreadable encoding, broken
  * quoting, no serial column) throw InventoryError: then nothing at all is imported.
  */
-import { InvalidSerialError, normaliseSerial } from '../core/serial';
+import { InvalidSerialError, noSerialKey, normaliseSerial } from '../core/serial';
 import { CsvParseError, delimiterName, detectDelimiter, parseCsv, type CsvRecord, type Delimiter } from './csv';
 import { decodeBytes, EncodingError } from './encoding';
 import { quoted } from '../core/text';
@@ -20,8 +20,9 @@ const ALIASES: Record<string, KnownColumn> = { organization: 'organisation' };
 
 export interface InventoryEntry {
   line: number;
-  /** The serial as written in the file, without surrounding white space. */
+  /** The serial as written in the file, without surrounding white space ('' for a row without one). */
   serial: string;
+  /** normaliseSerial(serial), or for a row without a serial its noSerialKey (core/serial.ts). */
   serialNormalized: string;
   /** Only the columns the file has: a column the file lacks leaves the device's value alone. */
   fields: Partial<Record<TextColumn, string | null>>;
@@ -163,22 +164,38 @@ export function readInventory(bytes: Uint8Array, options: ReadOptions = {}): Inv
     inventory.rows += 1;
     const serial = value(record, 'serial')!.trim();
     const skip = (reason: string) => inventory.skipped.push({ line: record.line, serial, reason });
-    if (serial === '') {
-      skip('empty serial');
-      continue;
+    const fields: InventoryEntry['fields'] = {};
+    for (const column of TEXT_COLUMNS) {
+      const raw = value(record, column);
+      // A line break inside a value must not depend on the line endings the file was saved with.
+      if (raw !== undefined) fields[column] = raw.trim().replace(/\r\n?/g, '\n') || null;
     }
     let serialNormalized: string;
-    try {
-      serialNormalized = normaliseSerial(serial);
-    } catch (error) {
-      if (!(error instanceof InvalidSerialError)) throw error;
-      skip(`invalid serial: ${error.reason}`);
-      continue;
+    if (serial === '') {
+      // Kept, flagged no_serial in every run: nothing the inventory says is dropped.
+      const key = noSerialKey(fields);
+      if (key === null) {
+        skip('empty serial, and no name, location, model or organisation to identify the printer');
+        continue;
+      }
+      serialNormalized = key;
+    } else {
+      try {
+        serialNormalized = normaliseSerial(serial);
+      } catch (error) {
+        if (!(error instanceof InvalidSerialError)) throw error;
+        skip(`invalid serial: ${error.reason}`);
+        continue;
+      }
     }
     inventory.mentionedSerials.add(serialNormalized);
     const firstLine = firstLineOf.get(serialNormalized);
     if (firstLine !== undefined) {
-      skip(`duplicate serial: same as line ${firstLine}`);
+      skip(
+        serial === ''
+          ? `no serial, and the same name (or location, model, organisation) as line ${firstLine}`
+          : `duplicate serial: same as line ${firstLine}`,
+      );
       continue;
     }
     firstLineOf.set(serialNormalized, record.line);
@@ -187,12 +204,6 @@ export function readInventory(bytes: Uint8Array, options: ReadOptions = {}): Inv
     if (rawActive !== undefined && active === undefined) {
       skip(`invalid active value ${quoted(rawActive.trim())} (expected true/false, yes/no, 1/0, oui/non)`);
       continue;
-    }
-    const fields: InventoryEntry['fields'] = {};
-    for (const column of TEXT_COLUMNS) {
-      const raw = value(record, column);
-      // A line break inside a value must not depend on the line endings the file was saved with.
-      if (raw !== undefined) fields[column] = raw.trim().replace(/\r\n?/g, '\n') || null;
     }
     inventory.entries.push({ line: record.line, serial, serialNormalized, fields, active });
   }

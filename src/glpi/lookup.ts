@@ -18,8 +18,9 @@ import {
   type SearchRow,
 } from './search-results';
 import { InvalidSerialError, normaliseSerial } from '../core/serial';
+import { statusFor } from '../core/classify';
 import type { GlpiRequest, GlpiResponse } from './transport';
-import type { Finding, GlpiItem, GlpiLogger, LookupOptions, SerialLookup } from './types';
+import type { GlpiItem, GlpiLogger, LookupOptions, SerialLookup, SerialWhitespaceFinding } from './types';
 
 export interface LookupContext {
   config: GlpiConfig;
@@ -45,7 +46,9 @@ class PagingChangedError extends Error {}
 
 interface SerialState {
   items: Map<string, GlpiItem>;
-  findings: Map<string, Finding>;
+  /** The stored serial of each item, by the same key. */
+  stored: Map<string, string>;
+  findings: Map<string, SerialWhitespaceFinding>;
   error?: string;
   /** Itemtypes still to search for this serial in the current pass. */
   remaining: number;
@@ -70,16 +73,24 @@ export async function lookupSerials(
 ): Promise<Map<string, SerialLookup>> {
   const terms = toSearchTerms(rawSerials);
   const states = new Map<string, SerialState>(terms.map((term) => [term.serial, newState()]));
-  const whitespacePass = options.whitespacePass !== false;
+  const trash = options.trash === true;
+  const whitespacePass = !trash && options.whitespacePass !== false;
   let done = 0;
   const progress = (serials: number): void => {
     done += serials;
     options.onProgress?.(done, terms.length);
   };
   // A serial is done after the exact search unless the white-space pass still has to look for it.
-  await runPass(ctx, terms, 'equals', states, (term) => {
-    if (!whitespacePass || !isUnmatched(states.get(term.serial)!)) progress(1);
-  });
+  await runPass(
+    ctx,
+    terms,
+    'equals',
+    states,
+    (term) => {
+      if (!whitespacePass || !isUnmatched(states.get(term.serial)!)) progress(1);
+    },
+    trash,
+  );
   if (whitespacePass) {
     const pending = terms.filter((term) => isUnmatched(states.get(term.serial)!));
     progress(pending.filter((term) => term.containsValues.length === 0).length);
@@ -104,7 +115,7 @@ export async function lookupStrayWhitespace(
 }
 
 function newState(): SerialState {
-  return { items: new Map(), findings: new Map(), remaining: 0 };
+  return { items: new Map(), stored: new Map(), findings: new Map(), remaining: 0 };
 }
 
 function isUnmatched(state: SerialState): boolean {
@@ -122,6 +133,7 @@ async function runPass(
   searchtype: SearchType,
   states: Map<string, SerialState>,
   onDone: (term: SerialTerm) => void,
+  trash = false,
 ): Promise<void> {
   const { config } = ctx;
   const terms: SerialTerm[] =
@@ -135,6 +147,8 @@ async function runPass(
   const shape: SearchQueryShape = {
     fields,
     searchtype,
+    trash,
+    // Every column the findings need comes with the search itself: no request per card.
     forcedisplay: [
       ...new Set([
         SEARCH_OPTION.id,
@@ -143,6 +157,10 @@ async function runPass(
         SEARCH_OPTION.status,
         SEARCH_OPTION.location,
         SEARCH_OPTION.entity,
+        SEARCH_OPTION.model,
+        SEARCH_OPTION.manufacturer,
+        SEARCH_OPTION.dateMod,
+        SEARCH_OPTION.lastInventoryUpdate,
       ]),
     ],
   };
@@ -203,7 +221,8 @@ async function runPass(
         const state = states.get(serial)!;
         const key = `${itemtype}#${item.id}`;
         state.items.set(key, item);
-        if (stored !== stored.trim()) {
+        state.stored.set(key, stored);
+        if (!trash && stored !== stored.trim()) {
           state.findings.set(key, { kind: 'serial_whitespace', itemtype, glpiId: item.id, storedSerial: stored });
         }
       }
@@ -221,13 +240,18 @@ function toResults(states: Map<string, SerialState>): Map<string, SerialLookup> 
   const byItem = (a: { itemtype: string }, b: { itemtype: string }) => a.itemtype.localeCompare(b.itemtype);
   for (const [serial, state] of states) {
     if (state.error !== undefined) {
-      results.set(serial, { serial, status: 'error', items: [], findings: [], error: state.error });
+      results.set(serial, { serial, status: 'error', items: [], storedSerials: [], findings: [], error: state.error });
       continue;
     }
-    const items = [...state.items.values()].sort((a, b) => byItem(a, b) || a.id - b.id);
+    const keys = [...state.items.keys()].sort((a, b) => {
+      const x = state.items.get(a)!;
+      const y = state.items.get(b)!;
+      return byItem(x, y) || x.id - y.id;
+    });
+    const items = keys.map((key) => state.items.get(key)!);
+    const storedSerials = keys.map((key) => state.stored.get(key)!);
     const findings = [...state.findings.values()].sort((a, b) => byItem(a, b) || a.glpiId - b.glpiId);
-    const status = items.length === 0 ? 'not_found' : items.length === 1 ? 'found' : 'conflict';
-    results.set(serial, { serial, status, items, findings });
+    results.set(serial, { serial, status: statusFor(items.length), items, storedSerials, findings });
   }
   return results;
 }

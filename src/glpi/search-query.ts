@@ -32,8 +32,12 @@ export const SEARCH_OPTION = {
   name: 1,
   id: 2,
   location: 3,
+  dateMod: 19,
+  manufacturer: 23,
   status: 31,
+  model: 40,
   entity: 80,
+  lastInventoryUpdate: 83,
 } as const;
 
 /** `&`, `<`, `>` as GLPI 10's Sanitizer stores them (`&` first, so it is not encoded twice). */
@@ -94,6 +98,8 @@ export interface SearchQueryShape {
   forcedisplay: readonly number[];
   /** Default `equals`; `contains` only for the white-space pass. */
   searchtype?: SearchType;
+  /** Search the trash (`is_deleted=1`). */
+  trash?: boolean;
 }
 
 export interface SearchQuery {
@@ -126,7 +132,12 @@ const RANGE_PLACEHOLDER_BYTES = 'range=0000000000-0000000000'.length;
 
 export function buildSearchQuery(terms: readonly SerialTerm[], shape: SearchQueryShape): SearchQuery {
   // Sorting by id keeps paging stable: ORDER BY name with ties may repeat or skip rows across pages.
-  const head = [`sort=${SEARCH_OPTION.id}`, 'order=ASC', ...shape.forcedisplay.map((id) => `forcedisplay[]=${id}`)];
+  const head = [
+    `sort=${SEARCH_OPTION.id}`,
+    'order=ASC',
+    ...(shape.trash ? ['is_deleted=1'] : []),
+    ...shape.forcedisplay.map((id) => `forcedisplay[]=${id}`),
+  ];
   const criteria: string[] = [];
   let index = 0;
   for (const term of terms) {

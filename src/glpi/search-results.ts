@@ -67,7 +67,13 @@ function itemId(value: unknown): number | null {
 export function rowToItem(row: SearchRow, itemtype: string, serialField: number): GlpiItem | null {
   const id = itemId(row[String(SEARCH_OPTION.id)]);
   if (id === null) return null;
+  const optional: Partial<GlpiItem> = {};
+  for (const key of ['model', 'manufacturer', 'dateMod', 'lastInventoryUpdate'] as const) {
+    const value = text(row[String(SEARCH_OPTION[key])]);
+    if (value !== null) optional[key] = value;
+  }
   return {
+    ...optional,
     itemtype,
     id,
     name: text(row[String(SEARCH_OPTION.name)]),

@@ -46,6 +46,11 @@ export class GlpiSession {
     return lookupStrayWhitespace(this.lookupContext(), rawSerials);
   }
 
+  /** The same exact search in GLPI's trash (is_deleted=1): the trashed cards of each serial. */
+  trashPass(rawSerials: readonly string[]): Promise<Map<string, SerialLookup>> {
+    return lookupSerials(this.lookupContext(), rawSerials, { trash: true });
+  }
+
   private lookupContext(): LookupContext {
     return {
       config: this.config,

@@ -1,5 +1,5 @@
 import type { ResultStatus } from '../core/results';
-import type { Finding } from '../core/findings';
+import type { SerialWhitespaceFinding } from '../core/findings';
 import type { GlpiScope } from './scope';
 
 export type { Finding, SerialWhitespaceFinding } from '../core/findings';
@@ -16,6 +16,12 @@ export interface GlpiItem {
   statusName: string | null;
   location: string | null;
   entity: string | null;
+  /** Set only when GLPI returned a value (keeps stored results and heartbeats small). */
+  model?: string;
+  manufacturer?: string;
+  /** 'YYYY-MM-DD HH:MM:SS' in GLPI server time, as returned. */
+  dateMod?: string;
+  lastInventoryUpdate?: string;
 }
 
 export interface SerialLookup {
@@ -24,8 +30,10 @@ export interface SerialLookup {
   /** found: exactly one item; conflict: several; not_found: none; error: the lookup of this serial failed. */
   status: LookupStatus;
   items: GlpiItem[];
-  /** Data-quality problems of the items found (empty when none). */
-  findings: Finding[];
+  /** For each of items (same order): the serial as GLPI stores it, in the field that matched. */
+  storedSerials: string[];
+  /** Cards found with white space around their stored serial (empty when none; not for the trash). */
+  findings: SerialWhitespaceFinding[];
   /** Why the lookup failed, when status is `error`. */
   error?: string;
 }
@@ -39,6 +47,8 @@ export interface LookupOptions {
    * runs one per batch, which keeps it to about one request per batch).
    */
   whitespacePass?: boolean;
+  /** Search GLPI's trash (is_deleted=1) instead of the live cards; no white-space pass then. */
+  trash?: boolean;
 }
 
 /** Same shape as Temporal's Logger, so an activity can pass `log` from @temporalio/activity. */

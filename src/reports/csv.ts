@@ -2,7 +2,8 @@
  * The CSV report (RFC 4180): one row per problem device, conflicts first, then not found, then
  * errors, then one row per data-quality finding (status `finding`, the card in glpi_ids and
  * glpi_links). Columns: status, device_id, serial, name, model, location, glpi_ids (";"-separated),
- * glpi_links (space-separated), error, finding.
+ * glpi_links (space-separated), error, finding (the sentence, with the values compared), finding_kind
+ * (location_mismatch, stale, … see core/findings.ts; empty on the other rows). A no_serial finding has no card.
  */
 import { CATEGORIES, type FindingRow, type ProblemRow, type Report } from './model';
 import type { Sink } from './sink';
@@ -18,6 +19,7 @@ const COLUMNS = [
   'glpi_links',
   'error',
   'finding',
+  'finding_kind',
 ];
 
 /**
@@ -49,6 +51,7 @@ function rowCells(row: ProblemRow): (string | number | null)[] {
     links.join(' '),
     row.error,
     null,
+    null,
   ];
 }
 
@@ -61,10 +64,11 @@ function findingCells(row: FindingRow): (string | number | null)[] {
     row.name,
     row.model,
     row.location,
-    finding.glpiId,
+    row.card?.glpiId ?? null,
     row.url,
     null,
     row.message,
+    finding.kind,
   ];
 }
 

@@ -3,6 +3,7 @@
  * that forbids any request) with the totals on top and a sortable, filterable table per category.
  * Every value from the database or GLPI goes through escapeHtml.
  */
+import { findingCountsText } from '../core/findings';
 import {
   CATEGORIES,
   categoryCount,
@@ -173,12 +174,18 @@ async function section(report: Report, category: ProblemCategory, out: Sink): Pr
 
 function findingHtml(row: FindingRow): string {
   const href = safeHref(row.url);
-  const card = `${escapeHtml(row.finding.itemtype)} #${row.finding.glpiId}`;
+  const card = row.card ? `${escapeHtml(row.card.itemtype)} #${row.card.glpiId}` : '—';
   const link = href
     ? `<a class="asset" href="${href}" target="_blank" rel="noopener noreferrer">${card}</a>`
     : `<span class="asset">${card}</span>`;
-  const cells = [cell(row.serial, 'serial'), cell(row.name), cell(row.status), cell(row.message, 'finding-text')];
-  return `<tr>${cells.join('')}<td data-sort="${row.finding.glpiId}">${link}</td></tr>\n`;
+  const cells = [
+    cell(row.serial, 'serial'),
+    cell(row.name),
+    cell(row.status),
+    `<td class="kind" data-kind="${escapeHtml(row.finding.kind)}">${escapeHtml(row.finding.kind)}</td>`,
+    cell(row.message, 'finding-text'),
+  ];
+  return `<tr data-kind="${escapeHtml(row.finding.kind)}">${cells.join('')}<td data-sort="${row.card?.glpiId ?? 0}">${link}</td></tr>\n`;
 }
 
 async function findingsSection(report: Report, out: Sink): Promise<void> {
@@ -186,13 +193,15 @@ async function findingsSection(report: Report, out: Sink): Promise<void> {
   await out.write(
     `<section class="category finding" id="${FINDINGS_ID}" data-category="finding">\n` +
       `<header><h2>${FINDINGS_TITLE}<span class="count"><span class="shown"></span>${count(total)}</span></h2>` +
-      `<p class="hint">${escapeHtml(FINDINGS_HINT)}</p></header>\n`,
+      `<p class="hint">${escapeHtml(FINDINGS_HINT)}</p>` +
+      (total > 0 ? `<p class="kinds">${escapeHtml(findingCountsText(report.totals.findingsByKind))}</p>` : '') +
+      `</header>\n`,
   );
   if (total === 0) {
     await out.write(`<p class="empty">None in this run.</p>\n</section>\n`);
     return;
   }
-  const headers = ['Serial', 'Name', 'Result', 'Finding', 'GLPI card'].map(
+  const headers = ['Serial', 'Name', 'Result', 'Kind', 'Finding', 'GLPI card'].map(
     (title) => `<th scope="col"><button type="button">${title}</button></th>`,
   );
   await out.write(`<table class="sortable">\n<thead><tr>${headers.join('')}</tr></thead>\n<tbody>\n`);

@@ -4,7 +4,8 @@
  * {
  *   "run": { "id", "workflowId", "runId", "trigger", "status", "startedAt", "finishedAt" (ISO 8601 UTC or null),
  *            "durationMs" (or null), "failureReason" (or null), "selection" },
- *   "totals": { "total", "checked", "found", "conflicts", "notFound", "errors", "findings" },
+ *   "totals": { "total", "checked", "found", "conflicts", "notFound", "errors", "findings",
+ *               "findingsByKind": { "location_mismatch": 3, … } (kinds that occur) },
  *   "scope": { "entities": [ { "id", "name" } ], "complete", "reason" (when incomplete), "profiles": [ … ],
  *              "warning" (the sentence the other formats show, or null) } (or null for older runs),
  *   "conflicts": [ { "deviceId", "serial", "name", "model", "location", "glpiIds": [12, 13],
@@ -13,7 +14,9 @@
  *   "notFound": [ { "deviceId", "serial", "name", "model", "location" } ],
  *   "errors": [ { "deviceId", "serial", "name", "model", "location", "error" } ],
  *   "findings": [ { "deviceId", "serial", "name", "model", "location", "status", "kind", "itemtype", "glpiId",
- *                   …the kind's own fields (serial_whitespace: "storedSerial"), "message", "url" } ]
+ *                   …the kind's own fields (the values compared: serial_whitespace "storedSerial";
+ *                   *_mismatch "inventory", "glpi"; stale "evidence", "date", "ageDays", "staleDays"; retired_state
+ *                   "state"; only_in_trash "storedSerial"; no_serial has no itemtype/glpiId), "message", "url" } ]
  * }
  * Unknown text values are null. Devices are in device id order. One array element per line,
  * so the file also reads well with grep and diff.
@@ -66,6 +69,7 @@ function head(report: Report): string {
     notFound: totals.notFound,
     errors: totals.errors,
     findings: totals.findings,
+    findingsByKind: totals.findingsByKind,
   };
   const scope = run.scope ? { ...run.scope, warning: scopeWarning(run.scope) } : null;
   return (

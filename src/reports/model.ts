@@ -3,7 +3,7 @@
  * each category as async streams (a run may hold 100,000 results; none is held in memory whole).
  */
 import type { GlpiScope } from '../glpi/scope';
-import type { Finding } from '../core/findings';
+import type { Finding, FindingCounts } from '../core/findings';
 import type { GlpiItem } from '../glpi/types';
 import type { ResultStatus, RunStatus, RunTrigger } from '../core/results';
 
@@ -35,8 +35,10 @@ export interface ReportTotals {
   conflicts: number;
   notFound: number;
   errors: number;
-  /** Data-quality findings on GLPI cards (a device may have several, whatever its status). */
+  /** Findings (a device may have several, whatever its status). */
   findings: number;
+  /** The same per kind (kinds that occur only). */
+  findingsByKind: FindingCounts;
 }
 
 /** One GLPI asset carrying the device's serial. */
@@ -68,8 +70,10 @@ export interface FindingRow {
   /** The device's result. */
   status: ResultStatus;
   finding: Finding;
-  /** The sentence every format shows (describeFinding). */
+  /** The sentence every format shows (describeFinding): the values compared and the fix. */
   message: string;
+  /** The GLPI card it is about; null for a device without a serial (no card to link). */
+  card: { itemtype: string; glpiId: number } | null;
   /** The card's GLPI form page, or null when the GLPI web address is unknown. */
   url: string | null;
 }

@@ -3,8 +3,8 @@
  * page by page (keyset pagination on the device id, so memory stays flat at any run size).
  */
 import type { Db } from '../db/client';
-import { countFindings, countResults } from '../db/runs';
-import { describeFinding, parseFindings } from '../core/findings';
+import { countFindingsByKind, countResults } from '../db/runs';
+import { describeFinding, findingCard, parseFindings, totalFindings } from '../core/findings';
 import { parseScope } from '../glpi/scope';
 import { GLPI_CONFIG_DEFAULTS } from '../glpi/config';
 import { glpiFormUrl } from './glpi-links';
@@ -121,9 +121,13 @@ function toReportRun(run: RunRow): ReportRun {
 
 /** Counted from the results, so they match the listed rows even for a run still going. */
 export async function loadTotals(db: Db, checkRunId: number, plannedTotal: number): Promise<ReportTotals> {
-  const [counts, findings] = await Promise.all([countResults(db, checkRunId), countFindings(db, checkRunId)]);
+  const [counts, findingsByKind] = await Promise.all([
+    countResults(db, checkRunId),
+    countFindingsByKind(db, checkRunId),
+  ]);
   return {
-    findings,
+    findings: totalFindings(findingsByKind),
+    findingsByKind,
     total: Math.max(plannedTotal, counts.checked),
     checked: counts.checked,
     found: counts.found,
@@ -215,13 +219,18 @@ export async function* findingRows(
           status: row.status,
           finding,
           message: describeFinding(finding),
-          url: glpiFormUrl(links.glpiBase, finding.itemtype, finding.glpiId),
+          card: findingCard(finding),
+          url: cardUrl(links.glpiBase, findingCard(finding)),
         };
       }
     }
     if (page.length < pageSize) return;
     after = page[page.length - 1].device_id;
   }
+}
+
+function cardUrl(base: string | null, card: { itemtype: string; glpiId: number } | null): string | null {
+  return card ? glpiFormUrl(base, card.itemtype, card.glpiId) : null;
 }
 
 function text(value: unknown): string | null {

@@ -2,6 +2,7 @@
  * The plain-text report: for a terminal or an e-mail. Lists are complete (it is a report), in
  * aligned columns; each conflict lists its GLPI assets on lines of their own, with their links.
  */
+import { FINDING_KINDS } from '../core/findings';
 import {
   CATEGORIES,
   categoryCount,
@@ -59,7 +60,10 @@ function header(report: Report): string {
     `  conflicts:    ${count(totals.conflicts)}`,
     `  not found:    ${count(totals.notFound)}`,
     `  errors:       ${count(totals.errors)}`,
-    `  findings:     ${count(totals.findings)}${totals.findings > 0 ? ' (data-quality problems on GLPI cards, listed below)' : ''}`,
+    `  findings:     ${count(totals.findings)}${totals.findings > 0 ? ' (listed below)' : ''}`,
+    ...FINDING_KINDS.filter((kind) => totals.findingsByKind[kind]).map(
+      (kind) => `    ${kind.padEnd(18)}${count(totals.findingsByKind[kind]!)}`,
+    ),
   );
   const scope = scopeLine(run);
   if (scope) lines.push('', 'GLPI scope', `  ${scope.warning ? 'WARNING: ' : ''}${clean(scope.text)}`);
@@ -124,11 +128,12 @@ async function findingsSection(report: Report, out: Sink): Promise<void> {
   if (total === 0) return;
   // Findings are few: a fixed serial column (a longer serial pushes its own line only).
   const serialWidth = 20;
-  await out.write(`  ${'SERIAL'.padEnd(serialWidth)}  ${'STATUS'.padEnd(9)}  FINDING\n`);
+  await out.write(`  ${'SERIAL'.padEnd(serialWidth)}  ${'STATUS'.padEnd(9)}  ${'KIND'.padEnd(17)}  FINDING\n`);
   for await (const row of report.findings()) {
     const link = row.url ? `  ${row.url}` : '';
+    const serial = row.serial === '' ? `(${row.name ?? 'no serial'})` : row.serial;
     await out.write(
-      `  ${clean(row.serial).padEnd(serialWidth)}  ${row.status.padEnd(9)}  ${clean(row.message)}${link}\n`,
+      `  ${clean(serial).padEnd(serialWidth)}  ${row.status.padEnd(9)}  ${row.finding.kind.padEnd(17)}  ${clean(row.message)}${link}\n`,
     );
   }
 }

@@ -18,7 +18,8 @@ export const CATEGORY_HINTS: Record<ProblemCategory, string> = {
 };
 
 export const FINDINGS_TITLE = 'Data-quality findings';
-export const FINDINGS_HINT = 'GLPI cards to fix: the devices were classified from them, but GLPI stores them badly';
+export const FINDINGS_HINT =
+  'what the check noticed besides the status: GLPI cards that differ from the inventory, stale or retired cards, cards only in the trash, rows without a serial — each with the values and the fix';
 
 /**
  * What the run's GLPI user could see: "3 entities in scope: …", or the warning that devices

@@ -22,6 +22,7 @@ import { CHECK_DEFAULTS } from '../config/schema';
 import type { CheckActivities } from '../activities';
 import { isFatalErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/error-kinds';
 import { addTotals, EMPTY_TOTALS, type RunTrigger } from '../core/results';
+import { addFindingCounts } from '../core/findings';
 import { planningProgress, progressFields, progressLine, progressOf } from './progress';
 import {
   type BatchDescriptor,
@@ -101,6 +102,9 @@ export function withDefaults(input: CheckOptions): Required<CheckOptions> {
     retryInitialSeconds: input.retryInitialSeconds ?? DEFAULTS.retryInitialSeconds,
     historyEventLimit: input.historyEventLimit ?? DEFAULTS.historyEventLimit,
     heartbeatTimeoutSeconds: input.heartbeatTimeoutSeconds ?? DEFAULTS.heartbeatTimeoutSeconds,
+    compareFields: input.compareFields ?? DEFAULTS.compareFields,
+    staleDays: input.staleDays ?? DEFAULTS.staleDays,
+    retiredStates: input.retiredStates ?? DEFAULTS.retiredStates,
   };
 }
 
@@ -112,6 +116,7 @@ function initialState(plan: RunPlan): RunState {
     batchesTotal: batches.length,
     batchesDone: 0,
     totals: { ...EMPTY_TOTALS },
+    findings: {},
     recentConflicts: [],
     continuedAsNew: 0,
   };
@@ -280,6 +285,7 @@ async function runBatches(
     state.remaining = state.remaining.filter((b) => b.index !== batch.index);
     state.batchesDone += 1;
     state.totals = addTotals(state.totals, summary);
+    state.findings = addFindingCounts(state.findings ?? {}, summary.findings);
     // Oldest first, like the report: batches in the order they settled, each in device id order.
     state.recentConflicts = [...state.recentConflicts, ...summary.conflictSample].slice(-RECENT_CONFLICTS);
     const progress = progressOf(state);
@@ -291,7 +297,12 @@ async function runBatches(
   const runOne = async (batch: BatchDescriptor) => {
     try {
       try {
-        settle(batch, await acts.checkBatch({ checkRunId: state.plan.checkRunId, batch, database }));
+        const rules = {
+          compareFields: options.compareFields,
+          staleDays: options.staleDays,
+          retiredStates: options.retiredStates,
+        };
+        settle(batch, await acts.checkBatch({ checkRunId: state.plan.checkRunId, batch, database, rules }));
       } catch (error) {
         if (isCancellation(error) || isFatal(error)) throw error;
         const reason = reasonOf(error);

@@ -3,6 +3,7 @@
  * Pure functions of workflow state: deterministic, no I/O.
  */
 import { EMPTY_TOTALS } from '../core/results';
+import { findingCountsText, totalFindings } from '../core/findings';
 import type { PlanningState, Progress, RunState } from './types';
 
 export function progressOf(state: RunState): Progress {
@@ -22,6 +23,8 @@ export function progressOf(state: RunState): Progress {
     checkRunId: state.plan.checkRunId,
     continuedAsNew: state.continuedAsNew,
     phase: checked >= total || state.remaining.length === 0 ? 'finishing' : 'checking',
+    findings: state.findings ?? {},
+    findingsTotal: totalFindings(state.findings),
   };
 }
 
@@ -41,6 +44,8 @@ export function planningProgress(planning?: PlanningState): Progress {
     checkRunId: 0,
     continuedAsNew: 0,
     phase: 'planning',
+    findings: {},
+    findingsTotal: 0,
   };
 }
 
@@ -56,12 +61,14 @@ export function progressFields(p: Progress): Record<string, number> {
     errors: p.errors,
     batchesDone: p.batchesDone,
     batchesTotal: p.batchesTotal,
+    findings: p.findingsTotal,
   };
 }
 
 export function progressLine(p: Progress): string {
   return (
     `${p.percent}% (${p.checked}/${p.total}) found=${p.found} conflicts=${p.conflicts} ` +
-    `not_found=${p.notFound} errors=${p.errors} batches=${p.batchesDone}/${p.batchesTotal}`
+    `not_found=${p.notFound} errors=${p.errors} batches=${p.batchesDone}/${p.batchesTotal}` +
+    (p.findingsTotal > 0 ? ` findings: ${findingCountsText(p.findings)}` : '')
   );
 }

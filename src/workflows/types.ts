@@ -5,6 +5,7 @@
  */
 
 import type { RunOutcome, RunTrigger, Totals } from '../core/results';
+import type { FindingCounts } from '../core/findings';
 
 /** Tunables a run is started with (defaults come from the worker's configuration). */
 export interface CheckOptions {
@@ -16,6 +17,19 @@ export interface CheckOptions {
   historyEventLimit?: number;
   /** Heartbeat timeout of a batch: how soon a crashed worker's batch is noticed. */
   heartbeatTimeoutSeconds?: number;
+  /** CHECK_COMPARE_FIELDS as configured: `location,model`, `none`… */
+  compareFields?: string;
+  /** CHECK_STALE_DAYS. */
+  staleDays?: number;
+  /** CHECK_RETIRED_STATES, comma-separated ('' for none). */
+  retiredStates?: string;
+}
+
+/** The finding rules a batch applies (from the run's options). */
+export interface BatchRules {
+  compareFields: string;
+  staleDays: number;
+  retiredStates: string;
 }
 
 /** Which database the run belongs to: every activity of the run refuses a worker connected to another one. */
@@ -61,6 +75,8 @@ export interface ConflictSummary {
 
 export interface BatchSummary extends Totals {
   index: number;
+  /** The batch's findings per kind (a few numbers). Absent from summaries of older workers. */
+  findings?: FindingCounts;
   /** A few of the batch's conflicts, for the live view; the report reads them all from the database. */
   conflictSample: ConflictSummary[];
 }
@@ -72,6 +88,8 @@ export interface RunState {
   batchesTotal: number;
   batchesDone: number;
   totals: Totals;
+  /** Findings per kind so far (absent in states carried by older versions). */
+  findings?: FindingCounts;
   recentConflicts: ConflictSummary[];
   continuedAsNew: number;
 }
@@ -89,6 +107,9 @@ export interface Progress extends Totals {
   checkRunId: number;
   continuedAsNew: number;
   phase: 'planning' | 'checking' | 'finishing';
+  /** Findings per kind so far, and their sum. */
+  findings: FindingCounts;
+  findingsTotal: number;
   /** While planning, after a failed attempt: which attempt comes, why the last one failed, and when. */
   planning?: PlanningState;
 }
@@ -113,8 +134,10 @@ export interface RunReport extends Totals {
   /** The first conflicts (the full list is in the database and in `npm run report`). */
   conflictList: ConflictSummary[];
   conflictListTruncated: boolean;
-  /** Data-quality findings on GLPI cards (listed by `npm run report`). */
+  /** Findings of the run, all kinds (listed by `npm run report`). */
   findings?: number;
+  /** The same per kind (kinds that occur). */
+  findingsByKind?: FindingCounts;
   /** Set when the run's GLPI user did not see every entity: devices outside them can only be not_found. */
   scopeWarning?: string;
   /** Set when a full check found no active device: an empty inventory is almost always a mistake. */

@@ -25,6 +25,11 @@ export interface Verification {
   /** Expected found/conflict, stored as not_found: a failure hidden as an answer, the old system's bug. */
   failuresAsNotFound: number;
   examples: Mismatch[];
+  /** Devices whose findings (of the kinds checked) differ from the planted ones; -1 when not checked. */
+  findingMismatches: number;
+  /** Findings found per kind (of the kinds checked). */
+  findingsByKind: Record<string, number>;
+  findingExamples: { serial: string; expected: string; actual: string }[];
   /** Every check passed; `problems` says which did not. */
   ok: boolean;
   problems: string[];
@@ -32,6 +37,7 @@ export interface Verification {
 
 interface ResultRow {
   serial_normalized: string;
+  findings: { kind: string; glpiId?: number }[] | null;
   status: string | null;
   glpi_ids: number[] | null;
   error_message: string | null;
@@ -43,12 +49,15 @@ export async function verifyRun(
   checkRunId: number,
   inventory: GeneratedInventory,
   report?: Pick<RunReport, 'checked' | 'found' | 'conflicts' | 'notFound' | 'errors'>,
+  /** Also compare every device's findings of these kinds with the planted ones (see ExpectedFinding). */
+  findingKinds?: readonly string[],
 ): Promise<Verification> {
   // One row per active device, with its result of this run (if any) and how many it has.
   const { rows } = await withPg(databaseUrl, (pg) =>
     pg.query<ResultRow>(
       `SELECT d.serial_normalized, min(r.status::text) AS status, min(r.glpi_ids) AS glpi_ids,
-              min(r.error_message) AS error_message, count(r.id) AS results
+              min(r.error_message) AS error_message, count(r.id) AS results,
+              (array_agg(r.findings))[1] AS findings
          FROM devices d
          LEFT JOIN check_results r ON r.device_id = d.id AND r.check_run_id = $1
         WHERE d.active
@@ -66,6 +75,9 @@ export async function verifyRun(
     mismatches: 0,
     failuresAsNotFound: 0,
     examples: [],
+    findingMismatches: findingKinds ? 0 : -1,
+    findingsByKind: {},
+    findingExamples: [],
     ok: true,
     problems: [],
   };
@@ -93,7 +105,38 @@ export async function verifyRun(
     }
   }
 
+  if (findingKinds) {
+    const key = (f: { kind: string; glpiId?: number | null }) => `${f.kind}:${f.glpiId ?? '-'}`;
+    for (const row of rows) {
+      const expected = inventory.expected.get(row.serial_normalized);
+      const want = (expected?.findings ?? [])
+        .filter((f) => findingKinds.includes(f.kind))
+        .map(key)
+        .sort();
+      const got = (row.findings ?? [])
+        .filter((f) => findingKinds.includes(f.kind))
+        .map(key)
+        .sort();
+      for (const f of row.findings ?? [])
+        if (findingKinds.includes(f.kind))
+          verification.findingsByKind[f.kind] = (verification.findingsByKind[f.kind] ?? 0) + 1;
+      if (want.join(' ') !== got.join(' ')) {
+        verification.findingMismatches += 1;
+        if (verification.findingExamples.length < 5)
+          verification.findingExamples.push({
+            serial: row.serial_normalized,
+            expected: want.join(' '),
+            actual: got.join(' '),
+          });
+      }
+    }
+  }
+
   const { problems } = verification;
+  if (verification.findingMismatches > 0)
+    problems.push(
+      `${verification.findingMismatches} devices have other findings than planted, e.g. ${JSON.stringify(verification.findingExamples)}`,
+    );
   if (rows.length !== inventory.devices.length)
     problems.push(`${rows.length} active devices in the database, ${inventory.devices.length} generated`);
   if (verification.missing) problems.push(`${verification.missing} devices have no result`);

@@ -4,9 +4,17 @@
  * own rule (normaliseSerial equality over active, non-template cards), so the ground truth
  * cannot drift from what was actually generated.
  */
-import { normaliseSerial, tryNormaliseSerial } from '../../core/serial';
+import { noSerialKey, normaliseSerial, tryNormaliseSerial } from '../../core/serial';
+import { glpiDate } from './store';
 import { seededRandom, type Random } from './random';
-import type { ExpectedStatus, GeneratedDevice, GeneratedInventory, GenerateOptions, SimItem } from './types';
+import type {
+  ExpectedFinding,
+  ExpectedStatus,
+  GeneratedDevice,
+  GeneratedInventory,
+  GenerateOptions,
+  SimItem,
+} from './types';
 
 const ENTITIES: { id: number; name: string; weight: number }[] = [
   { id: 0, name: 'Root entity', weight: 3 },
@@ -77,47 +85,124 @@ function randomChars(random: Random, length: number): string {
 
 type Plan = 'found' | 'conflict' | 'absent';
 
+/** The GLPI states the scenarios use for retired cards; give them as CHECK_RETIRED_STATES. */
+export const GENERATED_RETIRED_STATES = 'Decommissioned,Stolen';
+/** The rules the generated ground truth is for (every finding on). */
+export const ALL_FINDINGS_RULES = {
+  compareFields: 'location,model,name',
+  staleDays: 7,
+  retiredStates: GENERATED_RETIRED_STATES,
+} as const;
+
+const DAY_MS = 86_400_000;
+
+/** A scenario with some of every finding (the bench's and the findings test's, with ALL_FINDINGS_RULES). */
+export const FINDINGS_SCENARIO = {
+  whitespaceRate: 0.005,
+  locationDriftRate: 0.02,
+  modelDriftRate: 0.02,
+  nameDriftRate: 0.01,
+  staleRate: 0.03,
+  retiredRate: 0.01,
+  trashOnlyRate: 0.01,
+  noSerialRate: 0.005,
+} as const;
+
 export function generateInventory(options: GenerateOptions): GeneratedInventory {
   const count = Math.max(0, Math.floor(options.devices));
   const random = seededRandom(options.seed ?? 1);
   const awkward = options.awkwardSerials === true;
+  const now = options.now ?? Date.now();
   const builder = new CardBuilder(random, awkward);
 
   const plans = planDevices(count, options, random);
   const foundIndexes = random.shuffle(plans.flatMap((plan, index) => (plan === 'found' ? [index] : [])));
-  const take = (rate: number | undefined, fallback: number, skip: number): Set<number> =>
-    new Set(foundIndexes.slice(skip, skip + Math.round(count * (rate ?? fallback))));
-  const trashed = take(options.trashedDuplicateRate, 0.02, 0);
-  const templates = take(options.templateRate, 0.01, trashed.size);
-  const decoys = take(options.decoyRate, 0.05, trashed.size + templates.size);
-  const whitespace = take(options.whitespaceRate, 0, trashed.size + templates.size + decoys.size);
+  let taken = 0;
+  const take = (rate: number | undefined, fallback: number): Set<number> => {
+    const set = new Set(foundIndexes.slice(taken, taken + Math.round(count * (rate ?? fallback))));
+    taken += set.size;
+    return set;
+  };
+  const trashed = take(options.trashedDuplicateRate, 0.02);
+  const templates = take(options.templateRate, 0.01);
+  const decoys = take(options.decoyRate, 0.05);
+  const whitespace = take(options.whitespaceRate, 0);
+  // Drift on found devices: disjoint from each other, so each device has at most one planned finding.
+  const locationDrift = take(options.locationDriftRate, 0);
+  const modelDrift = take(options.modelDriftRate, 0);
+  const nameDrift = take(options.nameDriftRate, 0);
+  const stale = take(options.staleRate, 0);
+  const retired = take(options.retiredRate, 0);
+  const absentIndexes = plans.flatMap((plan, index) => (plan === 'absent' ? [index] : []));
+  const trashOnly = new Set(absentIndexes.slice(0, Math.round(count * (options.trashOnlyRate ?? 0))));
+  const noSerial = new Set(
+    absentIndexes.slice(trashOnly.size, trashOnly.size + Math.round(count * (options.noSerialRate ?? 0))),
+  );
   const largeConflicts = count >= 1000 ? Math.max(1, Math.floor(count / 5000)) : 0;
 
   const devices: GeneratedDevice[] = [];
+  const planned = new Map<number, ExpectedFinding[]>();
+  const expect = (index: number, finding: ExpectedFinding) =>
+    planned.set(index, [...(planned.get(index) ?? []), finding]);
   let conflictsSeen = 0;
   for (let index = 0; index < count; index++) {
     const canonical = builder.serial(index, awkward && index % 7 === 3);
     const plan = plans[index];
-    devices.push(builder.device(canonical, index));
+    const device = builder.device(canonical, index);
+    devices.push(device);
+    if (noSerial.has(index)) {
+      // An inventory row without a serial: imported, checked as not_found with a no_serial finding.
+      device.serial = '';
+      device.name = `NOSERIAL-${String(index + 1).padStart(6, '0')}`;
+      expect(index, { kind: 'no_serial', glpiId: null });
+      continue;
+    }
     if (plan === 'found') {
-      if (whitespace.has(index)) builder.exactCard(STRAY_WHITESPACE[index % STRAY_WHITESPACE.length](canonical));
-      else builder.card(canonical);
+      const card = whitespace.has(index)
+        ? builder.exactCard(STRAY_WHITESPACE[index % STRAY_WHITESPACE.length](canonical))
+        : builder.card(canonical);
+      builder.align(card, device, index, now);
+      if (locationDrift.has(index)) {
+        card.location = index % 2 === 0 ? null : 'Elsewhere > Basement';
+        expect(index, { kind: 'location_mismatch', glpiId: card.id });
+      } else if (modelDrift.has(index)) {
+        card.model = index % 2 === 0 ? null : `${card.model} Mk II`;
+        expect(index, { kind: 'model_mismatch', glpiId: card.id });
+      } else if (nameDrift.has(index)) {
+        card.name = `${card.name}-OLD`;
+        expect(index, { kind: 'name_mismatch', glpiId: card.id });
+      } else if (stale.has(index)) {
+        const old = glpiDate(new Date(now - 30 * DAY_MS));
+        if (index % 2 === 0) card.lastInventoryUpdate = old;
+        else {
+          card.lastInventoryUpdate = null;
+          card.dateMod = old;
+        }
+        expect(index, { kind: 'stale', glpiId: card.id });
+      } else if (retired.has(index)) {
+        card.statusName = index % 2 === 0 ? 'Decommissioned' : 'Retired > Stolen';
+        expect(index, { kind: 'retired_state', glpiId: card.id });
+      }
       if (trashed.has(index)) builder.card(canonical, { isDeleted: true });
       if (templates.has(index)) builder.card(canonical, { isTemplate: true });
       if (decoys.has(index)) builder.decoy(canonical);
     } else if (plan === 'conflict') {
       const cards = conflictsSeen++ < largeConflicts ? random.int(25, 40) : random.int(2, 5);
       for (let i = 0; i < cards; i++) builder.card(canonical);
+    } else if (trashOnly.has(index)) {
+      const card = builder.card(canonical, { isDeleted: true });
+      expect(index, { kind: 'only_in_trash', glpiId: card.id });
     } else if (random.chance(0.3)) {
       // Absent devices that GLPI only has in the trash, or as a template: still not found.
-      builder.card(canonical, random.chance(0.6) ? { isDeleted: true } : { isTemplate: true });
+      const card = builder.card(canonical, random.chance(0.6) ? { isDeleted: true } : { isTemplate: true });
+      if (card.isDeleted) expect(index, { kind: 'only_in_trash', glpiId: card.id });
     }
     // A `%` is a LIKE wildcard: a card only the wildcard matches must not count.
     if (canonical.includes('%') && plan !== 'absent') builder.exactCard(canonical.replace('%', 'Z'));
   }
   builder.noise(Math.round(count * 0.1), count);
 
-  return withGroundTruth(builder.items, devices);
+  return withGroundTruth(builder.items, devices, planned, now);
 }
 
 function planDevices(count: number, options: GenerateOptions, random: Random): Plan[] {
@@ -150,7 +235,7 @@ class CardBuilder {
       serial: this.deviceSpelling(canonical),
       name: `PRN-${site.slice(0, 3).toUpperCase()}-${String(index + 1).padStart(6, '0')}`,
       model: this.random.pick(MODELS),
-      location: `${site} - Floor ${this.random.int(0, 6)}`,
+      location: `${site} > Floor ${this.random.int(0, 6)}`,
       organisation: this.random.pick(ORGANISATIONS),
     };
   }
@@ -182,6 +267,42 @@ class CardBuilder {
     if (flags.isTemplate) item.isTemplate = true;
     this.items.push(item);
     return item;
+  }
+
+  /**
+   * The device's own card agrees with the inventory (under the documented normalisation), in the
+   * shapes real inventories differ by: the location's full path or its last segment, other case
+   * and spacing, `a > > b`; the model with or without the manufacturer; fresh dates (some in the
+   * future, which is not staleness). Uses no randomness: the rest of the scenario stays as it was.
+   */
+  align(card: SimItem, device: GeneratedDevice, index: number, now: number): void {
+    const [site, floor] = device.location.split(' > ');
+    card.location = `${site} > ${floor}`;
+    card.name = device.name;
+    const [manufacturer, ...rest] = device.model.split(' ');
+    card.manufacturer = manufacturer;
+    card.model = index % 3 === 0 ? device.model : rest.join(' ');
+    switch (index % 5) {
+      case 1:
+        device.location = floor;
+        break;
+      case 2:
+        device.location = `${site.toUpperCase()}  >  ${floor.toLowerCase()}`;
+        break;
+      case 3:
+        device.location = `${site} > > ${floor}`;
+        break;
+      case 4:
+        device.model = `${device.model}  `;
+        break;
+    }
+    const hours = (index % 48) * 3_600_000;
+    card.lastInventoryUpdate =
+      index % 50 === 7
+        ? glpiDate(new Date(now + 2 * DAY_MS))
+        : index % 2 === 0
+          ? glpiDate(new Date(now - hours))
+          : null;
   }
 
   /** A card whose serial contains the device's: only a non-exact search finds it. */
@@ -217,8 +338,17 @@ class CardBuilder {
   }
 }
 
-/** The expected outcome per device: the active, non-template cards sharing its normalised serial. */
-function withGroundTruth(items: SimItem[], devices: GeneratedDevice[]): GeneratedInventory {
+/**
+ * The expected outcome per device: the status and ids recomputed from the cards (the active,
+ * non-template ones sharing its normalised serial), the white-space findings recomputed from the
+ * stored serials, the other findings as planned.
+ */
+function withGroundTruth(
+  items: SimItem[],
+  devices: GeneratedDevice[],
+  planned: Map<number, ExpectedFinding[]>,
+  now: number,
+): GeneratedInventory {
   const cardsBySerial = new Map<string, number[]>();
   const whitespaceBySerial = new Map<string, number[]>();
   for (const item of items) {
@@ -234,18 +364,18 @@ function withGroundTruth(items: SimItem[], devices: GeneratedDevice[]): Generate
   }
   const expected: GeneratedInventory['expected'] = new Map();
   const counts = { found: 0, conflict: 0, not_found: 0 };
-  for (const device of devices) {
-    const serial = normaliseSerial(device.serial);
+  devices.forEach((device, index) => {
+    const serial = device.serial === '' ? noSerialKey(device)! : normaliseSerial(device.serial);
     if (expected.has(serial)) throw new Error(`generator produced the serial ${serial} twice`);
-    const glpiIds = [...(cardsBySerial.get(serial) ?? [])].sort((a, b) => a - b);
+    const glpiIds = device.serial === '' ? [] : [...(cardsBySerial.get(serial) ?? [])].sort((a, b) => a - b);
     const status: ExpectedStatus = glpiIds.length === 0 ? 'not_found' : glpiIds.length === 1 ? 'found' : 'conflict';
     counts[status]++;
-    const whitespaceIds = whitespaceBySerial.get(serial);
-    expected.set(serial, {
-      status,
-      glpiIds,
-      ...(whitespaceIds && { whitespaceIds: whitespaceIds.sort((a, b) => a - b) }),
-    });
-  }
-  return { items, devices, expected, counts };
+    const whitespaceIds = whitespaceBySerial.get(serial)?.sort((a, b) => a - b);
+    const findings = [
+      ...(planned.get(index) ?? []),
+      ...(whitespaceIds ?? []).map((glpiId) => ({ kind: 'serial_whitespace', glpiId })),
+    ].sort((a, b) => a.kind.localeCompare(b.kind) || (a.glpiId ?? 0) - (b.glpiId ?? 0));
+    expected.set(serial, { status, glpiIds, ...(whitespaceIds && { whitespaceIds }), findings });
+  });
+  return { items, devices, expected, counts, now };
 }

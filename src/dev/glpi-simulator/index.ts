@@ -3,11 +3,12 @@
  * quirks, seeded fault injection, and a generator of device/card mixes with known outcomes.
  */
 export { startGlpiSimulator } from './server';
-export { generateInventory } from './generate';
+export { ALL_FINDINGS_RULES, FINDINGS_SCENARIO, GENERATED_RETIRED_STATES, generateInventory } from './generate';
 export { itemsFromFile } from './items-file';
 export { csvLine, devicesCsv } from './csv';
 export type {
   EndpointName,
+  ExpectedFinding,
   ExpectedStatus,
   FaultConfig,
   FaultName,

@@ -39,6 +39,7 @@ function columns(context: ItemsContext, item: StoredItem): Record<string, unknow
     is_dynamic: 0,
     date_mod: item.dateMod,
     date_creation: item.dateMod,
+    last_inventory_update: item.lastInventoryUpdate,
   };
   const hateoas = context.params.get('get_hateoas');
   if (hateoas !== undefined && phpEmpty(hateoas)) return fields;

@@ -6,7 +6,15 @@ import { readFileSync } from 'node:fs';
 import { CsvParseError, parseCsv, type CsvRecord } from '../../devices/csv';
 import type { SimItem } from './types';
 
-const TEXT_FIELDS = ['otherserial', 'labelSerial', 'statusName', 'location'] as const;
+const TEXT_FIELDS = [
+  'otherserial',
+  'labelSerial',
+  'statusName',
+  'location',
+  'model',
+  'manufacturer',
+  'lastInventoryUpdate',
+] as const;
 
 export function itemsFromFile(path: string): SimItem[] {
   const text = readFileSync(path, 'utf8');
@@ -78,5 +86,7 @@ function toItem(record: Record<string, unknown>, where: string): SimItem {
   }
   if (record.isDeleted !== undefined) item.isDeleted = flag(record.isDeleted);
   if (record.isTemplate !== undefined) item.isTemplate = flag(record.isTemplate);
+  const dateMod = text(record.dateMod);
+  if (dateMod !== null) item.dateMod = dateMod;
   return item;
 }

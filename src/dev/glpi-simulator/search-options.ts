@@ -68,7 +68,7 @@ const OPTIONS: SearchOption[] = [
   own(7, 'Alternate username', 'contact', 'string', () => null),
   own(16, 'Comments', 'comment', 'text', () => null),
   own(19, 'Last update', 'date_mod', 'datetime', (i) => i.dateMod),
-  joined(23, 'Manufacturer', 'glpi_manufacturers', 'Manufacturer.name'),
+  joined(23, 'Manufacturer', 'glpi_manufacturers', 'Manufacturer.name', (i) => i.stored.manufacturer),
   joined(
     31,
     'Status',
@@ -77,7 +77,7 @@ const OPTIONS: SearchOption[] = [
     (i) => i.stored.status,
     (i) => i.statusId,
   ),
-  joined(40, 'Model', 'glpi_printermodels', 'PrinterModel.name'),
+  joined(40, 'Model', 'glpi_printermodels', 'PrinterModel.name', (i) => i.stored.model),
   joined(
     80,
     'Entity',
@@ -86,6 +86,7 @@ const OPTIONS: SearchOption[] = [
     (i) => i.stored.entity,
     (i) => i.entityId,
   ),
+  own(83, 'Last inventory update', 'last_inventory_update', 'datetime', (i) => i.lastInventoryUpdate),
   own(86, 'Child entities', 'is_recursive', 'bool', () => 0),
   own(121, 'Creation date', 'date_creation', 'datetime', (i) => i.dateMod),
   // Plugin "fields" keeps it in its own table; whether GLPI's `equals` then compares the text or a

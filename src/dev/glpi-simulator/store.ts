@@ -32,6 +32,8 @@ export interface StoredItem {
     status: string | null;
     location: string | null;
     entity: string;
+    model: string | null;
+    manufacturer: string | null;
   };
   entityId: number;
   statusId: number | null;
@@ -39,6 +41,7 @@ export interface StoredItem {
   isDeleted: boolean;
   isTemplate: boolean;
   dateMod: string;
+  lastInventoryUpdate: string | null;
   foldedCache: Map<number, string | null>;
 }
 
@@ -69,6 +72,7 @@ export class ItemStore {
     for (const entity of this.entities) this.entitiesById.set(entity.id, entity);
     const entityIds = new Map(this.entities.map((e) => [e.completename, e.id]));
     const statusIds = new DropdownIds();
+    const startedAt = Date.now();
     const locationIds = new DropdownIds();
 
     for (const raw of rawItems) {
@@ -87,13 +91,16 @@ export class ItemStore {
           status: this.store(raw.statusName),
           location: this.store(raw.location),
           entity: storedForm(entityName, version),
+          model: this.store(raw.model),
+          manufacturer: this.store(raw.manufacturer),
         },
         entityId: raw.entityId ?? entityIds.get(entityName) ?? 0,
         statusId: statusIds.idFor(raw.statusName),
         locationId: locationIds.idFor(raw.location),
         isDeleted: raw.isDeleted === true,
         isTemplate: raw.isTemplate === true,
-        dateMod: dateFor(raw.id),
+        dateMod: raw.dateMod ?? dateFor(raw.id, startedAt),
+        lastInventoryUpdate: raw.lastInventoryUpdate ?? null,
         foldedCache: new Map(),
       };
       const list = this.byItemtype.get(itemtype) ?? [];
@@ -205,8 +212,16 @@ function buildEntities(items: readonly SimItem[]): Entity[] {
   });
 }
 
-/** A stable, plausible date_mod derived from the id (results must not depend on the clock). */
-function dateFor(id: number): string {
-  const date = new Date(Date.UTC(2024, 0, 1) + (Math.abs(id) % 365) * 86_400_000 + (id % 86_400) * 1000);
+/**
+ * A plausible date_mod derived from the id: within the 24 hours before the simulator started, so a
+ * card that does not set one is never stale (results must not depend on when the tests run).
+ */
+function dateFor(id: number, startedAt: number): string {
+  const date = new Date(startedAt - 60_000 - (Math.abs(id) % 1440) * 60_000);
+  return glpiDate(date);
+}
+
+/** 'YYYY-MM-DD HH:MM:SS', GLPI's datetime format (the simulator's server time is UTC). */
+export function glpiDate(date: Date): string {
   return date.toISOString().slice(0, 19).replace('T', ' ');
 }

@@ -25,6 +25,17 @@ export interface SimItem {
   entityId?: number;
   isDeleted?: boolean;
   isTemplate?: boolean;
+  /** PrinterModel name (search option 40). */
+  model?: string | null;
+  /** Manufacturer name (search option 23). */
+  manufacturer?: string | null;
+  /**
+   * 'YYYY-MM-DD HH:MM:SS' in server time, as GLPI returns it (option 19). Default: a few hours
+   * before the simulator started, derived from the id (fresh, stable within a run).
+   */
+  dateMod?: string;
+  /** Last inventory update (option 83), same format; null/absent: never inventoried by an agent. */
+  lastInventoryUpdate?: string | null;
 }
 
 export interface FaultConfig {
@@ -172,6 +183,7 @@ export interface RunningSimulator {
 }
 
 export interface GeneratedDevice {
+  /** '' for an inventory row without a serial (see noSerialRate). */
   serial: string;
   name: string;
   model: string;
@@ -188,8 +200,23 @@ export interface GeneratedInventory {
    * Keyed by normalised serial (normaliseSerial); glpiIds ascending. `whitespaceIds`: the counted
    * cards whose stored serial has leading or trailing white space (each one a data-quality finding).
    */
-  expected: Map<string, { status: ExpectedStatus; glpiIds: number[]; whitespaceIds?: number[] }>;
+  expected: Map<
+    string,
+    { status: ExpectedStatus; glpiIds: number[]; whitespaceIds?: number[]; findings: ExpectedFinding[] }
+  >;
   counts: { found: number; conflict: number; not_found: number };
+  /** The `now` the dates were generated against (ms). */
+  now: number;
+}
+
+/**
+ * A finding the generator put there on purpose, for the rules of ALL_FINDINGS_RULES (all fields
+ * compared, 7 days, GENERATED_RETIRED_STATES); tests with other rules filter by kind. glpiId is
+ * null for no_serial. Sorted by kind, then id.
+ */
+export interface ExpectedFinding {
+  kind: string;
+  glpiId: number | null;
 }
 
 export interface GenerateOptions {
@@ -215,4 +242,20 @@ export interface GenerateOptions {
    * hand: leading and trailing spaces, a trailing TAB, a leading space. GLPI's `equals` misses them.
    */
   whitespaceRate?: number;
+  /** Found devices whose card is elsewhere (half of them: a card with no location). Default 0. */
+  locationDriftRate?: number;
+  /** Found devices whose card has another model (half: no model). Default 0. */
+  modelDriftRate?: number;
+  /** Found devices whose card has another name. Default 0. */
+  nameDriftRate?: number;
+  /** Found devices whose card's last inventory (or, for half, last modification) is 30 days old. Default 0. */
+  staleRate?: number;
+  /** Found devices whose card's state is in GENERATED_RETIRED_STATES. Default 0. */
+  retiredRate?: number;
+  /** Devices that GLPI has only in the trash (on top of the absent ones that happen to). Default 0. */
+  trashOnlyRate?: number;
+  /** Inventory rows without a serial (each with a unique name). Default 0. */
+  noSerialRate?: number;
+  /** The clock the dates are relative to (default Date.now()). */
+  now?: number;
 }
