@@ -48,12 +48,15 @@ describe('devices import', async () => {
 
   test('creates devices and reports every skipped row with its line and reason', async () => {
     const report = await importJson(url, devicesFixture('problems.csv'));
-    assert.deepEqual(counts(report), { created: 3, updated: 0, unchanged: 0, skipped: 6, deactivated: 0 });
+    assert.deepEqual(counts(report), { created: 5, updated: 0, unchanged: 0, skipped: 4, deactivated: 0 });
+    assert.equal(report.withoutSerial, 2, 'rows without a serial are kept (issue 13)');
     assert.deepEqual(
       report.created.map((c) => [c.line, c.serial]),
       [
         [2, 'ab-1'],
+        [4, ''],
         [8, 'EF-3'],
+        [9, ''],
         [10, 'GH-4'],
       ],
     );
@@ -66,6 +69,8 @@ describe('devices import', async () => {
         ['ab-1', 'AB-1', 'First', true],
         ['EF-3', 'EF-3', 'Short row', true],
         ['GH-4', 'GH-4', 'Last', false],
+        ['', 'no-serial:name=blank serial', 'Blank serial', true],
+        ['', 'no-serial:name=no serial', 'No serial', true],
       ],
     );
   });
@@ -74,9 +79,12 @@ describe('devices import', async () => {
     const run = await devices(url, 'import', devicesFixture('problems.csv'));
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /line 3 {2}AB-1: duplicate serial: same as line 2/);
-    assert.match(run.stdout, /line 4 {2}\(no serial\): empty serial/);
+    assert.doesNotMatch(run.stdout, /empty serial/, 'a row without a serial is imported, not skipped');
     assert.match(run.stdout, /line 5 {2}CD-2: invalid active value "maybe"/);
-    assert.match(run.stdout, /created 0, updated 0, unchanged 3, skipped 6 — \d+\.\d\d s/);
+    assert.match(
+      run.stdout,
+      /created 0, updated 0, unchanged 5, skipped 4 \(2 rows without a serial, kept and flagged no_serial in every check\) — \d+\.\d\d s/,
+    );
   });
 });
 
@@ -324,8 +332,34 @@ describe('devices list and show', async () => {
     await db.checkResult.createMany({
       data: [
         { checkRunId: first.id, deviceId: ids['A-1'], status: 'conflict', glpiIds: [3, 4], checkedAt: night(1) },
-        { checkRunId: first.id, deviceId: ids['B-2'], status: 'found', glpiIds: [7], checkedAt: night(1) },
-        { checkRunId: second.id, deviceId: ids['A-1'], status: 'found', glpiIds: [3], checkedAt: night(2) },
+        {
+          checkRunId: first.id,
+          deviceId: ids['B-2'],
+          status: 'found',
+          glpiIds: [7],
+          checkedAt: night(1),
+          findings: [
+            {
+              kind: 'stale',
+              itemtype: 'Printer',
+              glpiId: 7,
+              evidence: 'date_mod',
+              date: '2025-12-01 10:00:00',
+              ageDays: 32,
+              staleDays: 7,
+            },
+          ],
+        },
+        {
+          checkRunId: second.id,
+          deviceId: ids['A-1'],
+          status: 'found',
+          glpiIds: [3],
+          checkedAt: night(2),
+          findings: [
+            { kind: 'location_mismatch', itemtype: 'Printer', glpiId: 3, inventory: 'HQ', glpi: 'Annex > Floor 1' },
+          ],
+        },
         { checkRunId: second.id, deviceId: ids['B-2'], status: 'conflict', glpiIds: [7, 8], checkedAt: night(2) },
         {
           checkRunId: second.id,
@@ -374,6 +408,23 @@ describe('devices list and show', async () => {
     );
   });
 
+  test('--finding filters on the latest result only; an unknown kind is a usage error', async () => {
+    const drift = await listJson('--finding', 'location_mismatch');
+    assert.deepEqual(
+      drift.devices.map((d) => [d.serial, d.latest?.findings.map((f) => f.kind)]),
+      [['A-1', ['location_mismatch']]],
+    );
+    assert.deepEqual((await listJson('--finding', 'stale')).devices, [], "B-2's stale card was two runs ago");
+    const wrong = await devices(url, 'list', '--finding', 'misplaced');
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /--finding must be one of location_mismatch, .*serial_whitespace, got "misplaced"/);
+    const shown = await devices(url, 'show', 'B-2');
+    assert.match(
+      shown.stdout,
+      /Findings, newest run first:\n {2}run \d+ {2}stale +last modification 2025-12-01 10:00:00, 32 days ago/,
+    );
+  });
+
   test('active devices by default, --inactive, --all, --limit', async () => {
     const active = await listJson();
     assert.deepEqual(
@@ -398,7 +449,7 @@ describe('devices list and show', async () => {
     const run = await devices(url, 'list');
     assert.equal(run.code, 0, run.stderr);
     const [header, ...rows] = run.stdout.trim().split('\n');
-    assert.match(header, /^ID\s+SERIAL\s+NAME\s+LOCATION\s+STATUS\s+GLPI IDS\s+CHECKED AT$/);
+    assert.match(header, /^ID\s+SERIAL\s+NAME\s+LOCATION\s+STATUS\s+GLPI IDS\s+FINDINGS\s+CHECKED AT$/);
     assert.match(rows[1], new RegExp(`^${ids['B-2']}\\s+B-2\\s+Bravo\\s+Annex\\s+conflict\\s+7,8\\s+2026-01-0[12] `));
     assert.equal(rows.at(-1), '3 device(s).');
   });

@@ -200,7 +200,9 @@ describe('readInventory', () => {
       inv.entries.map((e) => [e.line, e.serial, e.active]),
       [
         [2, 'ab-1', true],
+        [4, '', true],
         [8, 'EF-3', true],
+        [9, '', true],
         [10, 'GH-4', false],
       ],
     );

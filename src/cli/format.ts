@@ -1,6 +1,7 @@
 /**
  * How runs look on a terminal: the progress bar and the final report.
  */
+import { findingCountsText } from '../core/findings';
 import { duration } from '../core/duration';
 import type { PlanningState, Progress, RunReport } from '../workflows/types';
 
@@ -72,7 +73,7 @@ export function reportText(r: RunReport): string {
   ];
   if (r.findings) {
     lines.push(
-      `  findings:   ${r.findings} (data-quality problems on GLPI cards: npm run report -- --run ${r.checkRunId})`,
+      `  findings:   ${r.findings} (${findingCountsText(r.findingsByKind)}: npm run report -- --run ${r.checkRunId})`,
     );
   }
   if (r.scopeWarning) lines.push(`WARNING: GLPI scope: ${r.scopeWarning}`);
@@ -107,6 +108,7 @@ export function reportJson(r: RunReport) {
     conflictList: r.conflictList,
     conflictListTruncated: r.conflictListTruncated,
     findings: r.findings ?? 0,
+    findingsByKind: r.findingsByKind ?? {},
     scopeWarning: r.scopeWarning ?? null,
     emptyInventoryWarning: r.emptyInventoryWarning ?? null,
   };

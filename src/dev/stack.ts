@@ -11,6 +11,8 @@ import { loadGlpiConfig, type GlpiConfig } from '../glpi';
 import { applyMigrations, ensureDatabase } from '../db/migrate';
 import { redactDatabaseUrl } from '../db/url';
 import {
+  ALL_FINDINGS_RULES,
+  FINDINGS_SCENARIO,
   generateInventory,
   startGlpiSimulator,
   type GeneratedInventory,
@@ -88,8 +90,13 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
         devices: options.sampleDevices,
         seed: 42,
         awkwardSerials: true,
+        // Some of every finding (drift, stale, retired, trash-only, no serial), with every rule on
+        // unless the environment sets the rules itself.
+        ...FINDINGS_SCENARIO,
         whitespaceRate: 0.01,
       });
+      if (!isSet('CHECK_COMPARE_FIELDS', env)) childEnv.CHECK_COMPARE_FIELDS = ALL_FINDINGS_RULES.compareFields;
+      if (!isSet('CHECK_RETIRED_STATES', env)) childEnv.CHECK_RETIRED_STATES = ALL_FINDINGS_RULES.retiredStates;
       simulator = await startGlpiSimulator({
         host: SIMULATOR_HOST,
         port: simulatorPort,

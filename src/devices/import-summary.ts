@@ -25,15 +25,9 @@ export interface ImportSummary {
   ignoredColumns: string[];
   rows: number;
   blankRows: number;
-  counts: {
-    created: number;
-    updated: number;
-    unchanged: number;
-    skipped: number;
-    deactivated: number;
-    /** Rows imported without a serial (every run flags them no_serial). */
-    withoutSerial: number;
-  };
+  counts: { created: number; updated: number; unchanged: number; skipped: number; deactivated: number };
+  /** Rows of the file without a serial, kept as devices (every check flags them no_serial). */
+  withoutSerial: number;
   created: { line: number; serial: string }[];
   updated: { line: number; id: number; serial: string; changes: FieldChange[] }[];
   unchanged: { line: number; id: number; serial: string }[];
@@ -72,8 +66,8 @@ export function summariseImport(
       unchanged: plan.unchanged.length,
       skipped: inventory.skipped.length,
       deactivated: plan.deactivate.length,
-      withoutSerial: inventory.entries.filter((entry) => entry.serial === '').length,
     },
+    withoutSerial: inventory.entries.filter((entry) => entry.serial === '').length,
     created: plan.create.map((entry) => ({ line: entry.line, serial: entry.serial })),
     updated: plan.update.map((u) => ({
       line: u.entry.line,
@@ -159,8 +153,8 @@ export function importSummaryText(summary: ImportSummary, verbose = false): stri
     `${summary.dryRun ? 'Dry run, nothing written: ' : ''}${verb.create} ${c.created}, ${verb.update} ${c.updated}, ` +
       `unchanged ${c.unchanged}, skipped ${c.skipped}` +
       (summary.deactivateMissing ? `, ${verb.deactivate} ${c.deactivated}` : '') +
-      (c.withoutSerial > 0
-        ? ` (${c.withoutSerial} rows without a serial, kept and flagged no_serial in every check)`
+      (summary.withoutSerial > 0
+        ? ` (${summary.withoutSerial} rows without a serial, kept and flagged no_serial in every check)`
         : '') +
       ` — ${seconds(summary.durationMs)} (file ${seconds(summary.timings.fileMs)}, ` +
       `database ${seconds(summary.timings.databaseMs)})`,

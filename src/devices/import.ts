@@ -7,6 +7,7 @@
  */
 import type { Db } from '../db/client';
 import type { Prisma } from '../db/generated/client';
+import { isNoSerialKey } from '../core/serial';
 import { InventoryError, TEXT_COLUMNS, type Inventory, type InventoryEntry, type TextColumn } from './inventory';
 
 type Queryable = Db | Prisma.TransactionClient;
@@ -176,7 +177,8 @@ async function deactivateDevices(db: Queryable, ids: number[]): Promise<void> {
  * half-written state.
  */
 export async function importInventory(db: Db, inventory: Inventory, options: ImportOptions): Promise<ImportPlan> {
-  if (options.deactivateMissing && inventory.mentionedSerials.size === 0) {
+  // Rows without a serial do not make a file the inventory: a file of only those is refused too.
+  if (options.deactivateMissing && [...inventory.mentionedSerials].every(isNoSerialKey)) {
     throw new InventoryError(
       'the file names no valid serial: with --deactivate-missing it would deactivate every device (refused)',
     );

@@ -16,9 +16,7 @@ export function skipsOf(skipped: readonly { line: number; reason: string }[]): [
 
 export const PROBLEMS_CSV_SKIPS: [number, string][] = [
   [3, 'duplicate serial: same as line 2'],
-  [4, 'empty serial'],
   [5, 'invalid active value "maybe"'],
   [6, 'invalid serial: contains a control character'],
   [7, 'invalid serial: longer than 255 characters'],
-  [9, 'empty serial'],
 ];
