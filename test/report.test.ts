@@ -268,6 +268,7 @@ describe('npm run report', { concurrency: 4 }, async () => {
       'glpi_links',
       'error',
       'finding',
+      'finding_kind',
     ]);
     assert.equal(rows.length, 6);
     const bySerial = new Map(rows.map((r) => [r[2], r]));
@@ -317,6 +318,7 @@ describe('npm run report', { concurrency: 4 }, async () => {
       notFound: 2,
       errors: 2,
       findings: 0,
+      findingsByKind: {},
     });
     assert.deepEqual(
       report.conflicts.map((c) => [c.serial, c.glpiIds]),

@@ -276,12 +276,14 @@ class CardBuilder {
    * future, which is not staleness). Uses no randomness: the rest of the scenario stays as it was.
    */
   align(card: SimItem, device: GeneratedDevice, index: number, now: number): void {
-    const [site, floor] = device.location.split(' > ');
+    const cut = device.location.indexOf(' > ');
+    const site = device.location.slice(0, cut);
+    const floor = device.location.slice(cut + 3);
     card.location = `${site} > ${floor}`;
     card.name = device.name;
-    const [manufacturer, ...rest] = device.model.split(' ');
-    card.manufacturer = manufacturer;
-    card.model = index % 3 === 0 ? device.model : rest.join(' ');
+    const space = device.model.indexOf(' ');
+    card.manufacturer = device.model.slice(0, space);
+    card.model = index % 3 === 0 ? device.model : device.model.slice(space + 1);
     switch (index % 5) {
       case 1:
         device.location = floor;
@@ -296,13 +298,24 @@ class CardBuilder {
         device.model = `${device.model}  `;
         break;
     }
-    const hours = (index % 48) * 3_600_000;
     card.lastInventoryUpdate =
       index % 50 === 7
-        ? glpiDate(new Date(now + 2 * DAY_MS))
+        ? this.date(now + 2 * DAY_MS)
         : index % 2 === 0
-          ? glpiDate(new Date(now - hours))
+          ? this.date(now - (index % 48) * 3_600_000)
           : null;
+  }
+
+  private readonly dates = new Map<number, string>();
+
+  /** glpiDate, memoised: the scenarios use a few dozen distinct dates. */
+  private date(ms: number): string {
+    let text = this.dates.get(ms);
+    if (text === undefined) {
+      text = glpiDate(new Date(ms));
+      this.dates.set(ms, text);
+    }
+    return text;
   }
 
   /** A card whose serial contains the device's: only a non-exact search finds it. */
@@ -371,10 +384,14 @@ function withGroundTruth(
     const status: ExpectedStatus = glpiIds.length === 0 ? 'not_found' : glpiIds.length === 1 ? 'found' : 'conflict';
     counts[status]++;
     const whitespaceIds = whitespaceBySerial.get(serial)?.sort((a, b) => a - b);
-    const findings = [
-      ...(planned.get(index) ?? []),
-      ...(whitespaceIds ?? []).map((glpiId) => ({ kind: 'serial_whitespace', glpiId })),
-    ].sort((a, b) => a.kind.localeCompare(b.kind) || (a.glpiId ?? 0) - (b.glpiId ?? 0));
+    const plannedFindings = planned.get(index);
+    const findings: ExpectedFinding[] =
+      plannedFindings || whitespaceIds
+        ? [
+            ...(plannedFindings ?? []),
+            ...(whitespaceIds ?? []).map((glpiId) => ({ kind: 'serial_whitespace', glpiId })),
+          ].sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : (a.glpiId ?? 0) - (b.glpiId ?? 0)))
+        : [];
     expected.set(serial, { status, glpiIds, ...(whitespaceIds && { whitespaceIds }), findings });
   });
   return { items, devices, expected, counts, now };
