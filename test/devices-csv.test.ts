@@ -208,10 +208,14 @@ describe('readInventory', () => {
     );
     // CD-2's row was skipped, but the device is still in the inventory.
     // Rows without a serial are in it too, by their key (issue 13).
-    assert.deepEqual(
-      [...inv.mentionedSerials].sort(),
-      ['AB-1', 'CD-2', 'EF-3', 'GH-4', 'no-serial:name=blank serial', 'no-serial:name=no serial'],
-    );
+    assert.deepEqual([...inv.mentionedSerials].sort(), [
+      'AB-1',
+      'CD-2',
+      'EF-3',
+      'GH-4',
+      'no-serial:name=blank serial',
+      'no-serial:name=no serial',
+    ]);
     assert.equal(inv.rows, 9);
   });
 
