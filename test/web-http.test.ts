@@ -197,7 +197,7 @@ describe('web page over HTTP', async () => {
       ['dir=sideways', /dir must be one of asc, desc/],
       ['size=7', /size must be one of 25, 50, 100, 200/],
       ['status=found&status=error', /status is given more than once/],
-      ['finding=made_up', /finding must be one of any, serial_whitespace/],
+      ['finding=made_up', /finding must be one of any, location_mismatch, model_mismatch, .*serial_whitespace/],
       ['after=not-a-number', /after is not a position/],
       ['sort=name&after=%%%', /after is not a position|Bad/],
       ['after=1&before=2', /give after or before/],

@@ -162,12 +162,16 @@ function parseFinding(entry: Record<string, unknown>): Finding | null {
  * A short name for each kind, for filters and headings (the web page's finding filter lists
  * these): a new kind of Finding does not compile until it has one here.
  */
-export const FINDING_LABELS: Record<Finding['kind'], string> = {
+export const FINDING_LABELS: Record<FindingKind, string> = {
+  location_mismatch: 'location differs from the card',
+  model_mismatch: 'model differs from the card',
+  name_mismatch: 'name differs from the card',
+  stale: 'card not updated for too long',
+  retired_state: 'card in a retired state',
+  only_in_trash: 'only card is in the trash',
+  no_serial: 'no serial in the inventory',
   serial_whitespace: 'serial with stray white space',
 };
-
-/** Every kind this version knows, in FINDING_LABELS order. */
-export const FINDING_KINDS = Object.keys(FINDING_LABELS) as Finding['kind'][];
 
 /**
  * Findings as stored (check_results.findings, JSON): the known kinds, checked field by field.

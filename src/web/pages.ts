@@ -490,8 +490,9 @@ ${refs
   const findingLinks = current?.findings.length
     ? `<ul class="findings">${current.findings
         .map((f) => {
-          const href = safeHref(glpiFormUrl(ctx.links.glpiBase, f.itemtype, f.glpiId));
-          return `<li><span class="status finding">finding</span> ${bdi(describeFinding(f))}${href ? ` — <a href="${href}" rel="noreferrer">open card #${f.glpiId}</a>` : ''}</li>`;
+          // no_serial is about the inventory row: there is no card to link.
+          const href = 'glpiId' in f ? safeHref(glpiFormUrl(ctx.links.glpiBase, f.itemtype, f.glpiId)) : null;
+          return `<li><span class="status finding">finding</span> ${bdi(describeFinding(f))}${href && 'glpiId' in f ? ` — <a href="${href}" rel="noreferrer">open card #${f.glpiId}</a>` : ''}</li>`;
         })
         .join('')}</ul>`
     : '';

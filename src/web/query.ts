@@ -9,7 +9,8 @@ import { Prisma } from '../db/generated/client';
 import { parseFindings, type Finding } from '../core/findings';
 import type { ResultStatus, RunStatus, RunTrigger } from '../core/results';
 import type { RunFilter, SortColumn } from './filters';
-import { countFindings } from '../db/runs';
+import { countFindingsByKind } from '../db/runs';
+import { totalFindings } from '../core/findings';
 import { loadTotals } from '../reports/query';
 import type { ReportTotals } from '../reports/model';
 
@@ -345,6 +346,7 @@ export async function runTotals(db: Db, runId: number, plannedTotal: number): Pr
   if (!row || (row.status !== 'completed' && row.status !== 'completed_with_errors') || checked === 0) {
     return loadTotals(db, runId, plannedTotal);
   }
+  const findingsByKind = await countFindingsByKind(db, runId);
   return {
     total: Math.max(plannedTotal, checked),
     checked,
@@ -352,6 +354,7 @@ export async function runTotals(db: Db, runId: number, plannedTotal: number): Pr
     conflicts: row.conflicts,
     notFound: row.notFound,
     errors: row.errors,
-    findings: await countFindings(db, runId),
+    findings: totalFindings(findingsByKind),
+    findingsByKind,
   };
 }
