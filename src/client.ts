@@ -2,10 +2,13 @@
  * Client-side entry points: starting checks (or attaching to the one already running),
  * reading their progress and results. The CLI commands are thin layers over these.
  */
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { defaultOf, type ServiceConfig } from './config';
 import { databaseNameOf } from './db/identity';
+import { connectTemporalClient } from './temporal/connection';
+import { useSearchAttributes } from './temporal/search-attributes';
+import { CHECK_TRIGGER } from './workflows/search-attributes';
 import { checkAllDevices, checkDevices, progressQuery } from './workflows';
 import type { CheckOptions, Progress, RunDatabase, RunReport } from './workflows/types';
 
@@ -33,32 +36,15 @@ function quotedValue(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** Something answers at TEMPORAL_ADDRESS, but not as a Temporal frontend (a web server, the UI port). */
-export class NotTemporalError extends Error {
-  override readonly name = 'NotTemporalError';
-}
+export { NotTemporalError, TemporalRefusedError, TemporalUnreachableError } from './temporal/connection';
 
 /**
- * Connects, then asks the server what it is: a web server answering HTTP/2 (the Temporal
- * UI's port, a proxy) accepts the connection and only fails the first real call, as an
- * opaque "Failed to list workflows".
+ * A client on the configured connection (envconfig profile + TEMPORAL_* variables), proven with
+ * a first call: a web server answering HTTP/2 (the UI's port, a proxy) would otherwise accept
+ * the connection and only fail the first real call, as an opaque "Failed to list workflows".
  */
-export async function connectClient(config: ServiceConfig): Promise<Client> {
-  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' });
-  try {
-    await connection.withDeadline(Date.now() + 5_000, () => connection.workflowService.getSystemInfo({}));
-  } catch (error) {
-    await connection.close().catch(() => undefined);
-    const code = (error as { code?: unknown }).code;
-    // 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED: not there (yet); anything else answered, wrongly.
-    if (code === 14 || code === 4) throw error;
-    throw new NotTemporalError(
-      `something answers at ${config.temporal.address} but not as a Temporal server ` +
-        `(${(error as Error).message.split('\n')[0]}): TEMPORAL_ADDRESS must be the frontend's gRPC ` +
-        'address (port 7233 by default), not the web UI (8233) or another service',
-    );
-  }
-  return new Client({ connection, namespace: config.temporal.namespace });
+export function connectClient(config: ServiceConfig): Promise<Client> {
+  return connectTemporalClient(config.temporal);
 }
 
 export interface StartedCheck {
@@ -144,10 +130,15 @@ export async function startFullCheck(
   if (running) return attachedTo(client, running.workflowId);
   const workflowId = fullCheckWorkflowId(config.temporal.taskQueue);
   try {
+    const searchAttributes = await useSearchAttributes(client, config.temporal.namespace);
     const handle = await client.workflow.start(checkAllDevices, {
       workflowId,
       taskQueue: config.temporal.taskQueue,
-      args: [{ ...checkOptionsFrom(config), ...options, trigger: 'manual' }],
+      args: [
+        { ...checkOptionsFrom(config), ...options, trigger: 'manual', ...(searchAttributes && { searchAttributes }) },
+      ],
+      ...(searchAttributes && { typedSearchAttributes: [{ key: CHECK_TRIGGER, value: 'manual' }] }),
+      staticSummary: 'Full check of the inventory (manual)',
       workflowIdConflictPolicy: 'FAIL',
     });
     return { handle, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, attached: false };
@@ -165,10 +156,13 @@ export async function startDeviceCheck(
   options: CheckOptions = {},
 ): Promise<StartedCheck> {
   const workflowId = `check-devices-${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 8)}`;
+  const searchAttributes = await useSearchAttributes(client, config.temporal.namespace);
   const handle = await client.workflow.start(checkDevices, {
     workflowId,
     taskQueue: config.temporal.taskQueue,
-    args: [{ ...checkOptionsFrom(config), ...options, devices }],
+    args: [{ ...checkOptionsFrom(config), ...options, devices, ...(searchAttributes && { searchAttributes }) }],
+    ...(searchAttributes && { typedSearchAttributes: [{ key: CHECK_TRIGGER, value: 'devices' }] }),
+    staticSummary: `Check of ${devices.length} device${devices.length === 1 ? '' : 's'} (devices)`,
   });
   return { handle, workflowId, runId: handle.firstExecutionRunId, attached: false };
 }

@@ -14,7 +14,9 @@ import {
 } from '@temporalio/client';
 import { checkOptionsFrom, runningFullChecks } from './client';
 import type { ServiceConfig } from './config';
+import { useSearchAttributes } from './temporal/search-attributes';
 import { checkAllDevices } from './workflows';
+import { CHECK_TRIGGER } from './workflows/search-attributes';
 
 /** Scheduled runs get this id plus the scheduled time, e.g. check-all-devices-scheduled-2026-11-26T02:00:00Z. */
 export const SCHEDULED_WORKFLOW_ID = 'check-all-devices-scheduled';
@@ -24,7 +26,8 @@ function parseTime(time: string): { hour: number; minute: number } {
   return { hour, minute };
 }
 
-export function scheduleOptions(config: ServiceConfig): ScheduleOptions {
+/** `searchAttributes`: the namespace has the check search attributes (src/temporal/search-attributes.ts). */
+export function scheduleOptions(config: ServiceConfig, searchAttributes = false): ScheduleOptions {
   const { hour, minute } = parseTime(config.schedule.time);
   return {
     scheduleId: config.schedule.id,
@@ -32,9 +35,11 @@ export function scheduleOptions(config: ServiceConfig): ScheduleOptions {
     action: {
       type: 'startWorkflow',
       workflowType: checkAllDevices,
-      args: [{ ...checkOptionsFrom(config), trigger: 'schedule' }],
+      args: [{ ...checkOptionsFrom(config), trigger: 'schedule', ...(searchAttributes && { searchAttributes }) }],
       taskQueue: config.temporal.taskQueue,
       workflowId: SCHEDULED_WORKFLOW_ID,
+      ...(searchAttributes && { typedSearchAttributes: [{ key: CHECK_TRIGGER, value: 'schedule' }] }),
+      staticSummary: 'Nightly full check of the inventory (schedule)',
     },
     policies: {
       overlap: ScheduleOverlapPolicy.SKIP,
@@ -136,7 +141,7 @@ export async function ensureSchedule(
   client: Client,
   config: ServiceConfig,
 ): Promise<'created' | 'updated' | 'unchanged'> {
-  const options = scheduleOptions(config);
+  const options = scheduleOptions(config, await useSearchAttributes(client, config.temporal.namespace));
   try {
     await client.schedule.create(options);
     return 'created';

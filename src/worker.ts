@@ -16,8 +16,12 @@ import { createDb, type Db } from './db/client';
 import { pendingMigrations } from './db/migrate';
 import { redactDatabaseUrl } from './db/url';
 import { GlpiClient, loadGlpiConfig, type GlpiConfig } from './glpi';
-import { installRuntimeLogger } from './logging';
+import { announce, installRuntimeLogger } from './logging';
+import { metricsInterceptor } from './metrics/interceptor';
+import { startMonitoring } from './metrics/monitoring';
+import type { ServiceMetrics } from './metrics/registry';
 import { connectClient } from './client';
+import { connectNative } from './temporal/connection';
 import { daylightSavingWarning, ensureSchedule } from './schedule';
 
 export const WORKFLOWS_PATH = require.resolve('./workflows');
@@ -35,6 +39,8 @@ export interface WorkerDeps {
   identity?: string;
   /** Tests replace single activities (e.g. a batch that always fails) and keep the rest real. */
   activityOverrides?: Partial<CheckActivities>;
+  /** The worker's metrics (src/metrics): batches and runs are counted as they settle. */
+  metrics?: ServiceMetrics;
 }
 
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
@@ -61,6 +67,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivities ?? defaultOf('WORKER_MAX_CONCURRENT_ACTIVITIES'),
     shutdownGraceTime: `${deps.shutdownGraceSeconds ?? defaultOf('WORKER_SHUTDOWN_GRACE_SECONDS')}s`,
     ...(deps.identity ? { identity: deps.identity } : {}),
+    ...(deps.metrics && { interceptors: { activity: [metricsInterceptor(deps.metrics)] } }),
   });
 }
 
@@ -69,11 +76,9 @@ async function ensureScheduleAtStart(config: ServiceConfig): Promise<void> {
   const client = await connectClient(config);
   try {
     const outcome = await ensureSchedule(client, config);
-    console.log(
-      `Schedule ${config.schedule.id} ${outcome}: daily at ${config.schedule.time} ${config.schedule.timezone}`,
-    );
+    announce(`Schedule ${config.schedule.id} ${outcome}: daily at ${config.schedule.time} ${config.schedule.timezone}`);
     const warning = daylightSavingWarning(config);
-    if (warning) console.warn(`warning: ${warning}`);
+    if (warning) announce(`warning: ${warning}`, 'err');
   } finally {
     await client.connection.close();
   }
@@ -108,24 +113,28 @@ export async function startConfiguredWorker(
   config: ServiceConfig = loadConfig(),
   glpiConfig: GlpiConfig = loadGlpiConfig(),
 ): Promise<RunningWorker> {
-  installRuntimeLogger(config.logLevel);
-  if (config.worker.ensureSchedule) await ensureScheduleAtStart(config);
-  const glpi = new GlpiClient(glpiConfig, { logger: Runtime.instance().logger });
-  await requireMigratedDatabase(config.databaseUrl);
-  const db = createDb(config.databaseUrl);
-  const connection = await NativeConnection.connect({ address: config.temporal.address }).catch((error: unknown) => {
-    throw new Error(
-      `cannot reach Temporal at ${config.temporal.address} (${(error as Error).message.split('\n')[0]}); ` +
-        'start one with npm run dev, or set TEMPORAL_ADDRESS',
-    );
+  // The metrics port first: one in use fails the start before anything else (exit 4).
+  const monitoring = await startMonitoring(config);
+  installRuntimeLogger(config.logLevel, undefined, {
+    format: config.logFormat,
+    prometheusBindAddress: monitoring.sdkBindAddress,
   });
+  let connection: NativeConnection | undefined;
+  let db: Db | undefined;
+  let glpi: GlpiClient | undefined;
   const cleanup = async () => {
-    await connection.close();
-    await db.$disconnect();
-    glpi.close();
+    await monitoring.close();
+    await connection?.close();
+    await db?.$disconnect();
+    glpi?.close();
   };
   let worker: Worker;
   try {
+    if (config.worker.ensureSchedule) await ensureScheduleAtStart(config);
+    glpi = new GlpiClient(glpiConfig, { logger: Runtime.instance().logger, observer: monitoring.glpiObserver });
+    await requireMigratedDatabase(config.databaseUrl);
+    db = createDb(config.databaseUrl);
+    connection = await connectNative(config.temporal);
     worker = await createWorker({
       connection,
       namespace: config.temporal.namespace,
@@ -134,15 +143,18 @@ export async function startConfiguredWorker(
       glpi,
       maxConcurrentActivities: config.worker.maxConcurrentActivities,
       shutdownGraceSeconds: config.worker.shutdownGraceSeconds,
+      metrics: monitoring.metrics,
     });
   } catch (error) {
     await cleanup();
     throw error;
   }
-  // A plain line whatever LOG_LEVEL says: scripts and tests wait for it.
-  console.log(
+  monitoring.attach({ worker, connection, db });
+  // A line whatever LOG_LEVEL says: scripts and tests wait for it.
+  announce(
     `Worker polling task queue ${config.temporal.taskQueue} on ${config.temporal.address} ` +
-      `(namespace ${config.temporal.namespace})`,
+      `(namespace ${config.temporal.namespace})` +
+      (monitoring.port ? `; metrics on http://${config.metrics.host}:${monitoring.port}/metrics` : ''),
   );
   return { worker, done: worker.run().finally(cleanup) };
 }

@@ -212,7 +212,7 @@ describe('operations commands', async () => {
       DATABASE_URL: 'postgresql://u:SECRET-PW@127.0.0.1:1/x',
     });
     assert.equal(doctor.code, 5);
-    assert.match(doctor.stdout, /CRITICAL\s+temporal\s+cannot reach 127\.0\.0\.1:1/);
+    assert.match(doctor.stdout, /CRITICAL\s+temporal\s+cannot reach Temporal at 127\.0\.0\.1:1/);
     assert.match(doctor.stdout, /CRITICAL\s+database/);
     assert.doesNotMatch(doctor.stdout + doctor.stderr, /SECRET-PW/);
 

@@ -14,6 +14,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { applyMigrations, dropDatabase, ensureDatabase } from '../src/db/migrate';
 import { ensurePostgres } from '../src/dev/postgres';
 import { testingExecutable } from '../src/dev/temporal-binaries';
+import { CHECK_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes';
 
 const ROOT = join(__dirname, '..');
 
@@ -38,7 +39,12 @@ async function main(): Promise<number> {
   try {
     await applyMigrations(templateUrl);
     env = await TestWorkflowEnvironment.createLocal({
-      server: { executable: testingExecutable('cli'), log: { format: 'pretty', level: 'error' } },
+      server: {
+        executable: testingExecutable('cli'),
+        log: { format: 'pretty', level: 'error' },
+        // What `npm run dev` registers too: the checks' search attributes.
+        searchAttributes: [...CHECK_SEARCH_ATTRIBUTES],
+      },
     });
     console.log(
       `[test] PostgreSQL template ${base.pathname.slice(1)} and Temporal dev server ${env.address} ready in ${Date.now() - started} ms`,
@@ -57,6 +63,9 @@ async function main(): Promise<number> {
             TEST_TEMPLATE_DATABASE_URL: templateUrl,
             TEMPORAL_ADDRESS: env!.address,
             TEMPORAL_TEST_SERVER_PATH: testingExecutable('testServer').path,
+            // Test files run at once and start workers: none binds the default metrics port
+            // unless a test asks for one (test/metrics.test.ts).
+            METRICS_PORT: process.env.METRICS_PORT ?? '0',
           },
         },
       );

@@ -71,7 +71,7 @@ async function temporalChecks(config: ServiceConfig, thresholds: DoctorThreshold
       {
         name: 'temporal',
         verdict: 'critical',
-        detail: `cannot reach ${config.temporal.address}: ${(error as Error).message.split('\n')[0]}`,
+        detail: (error as Error).message.split('\n')[0],
       },
     ];
   }
@@ -86,7 +86,11 @@ async function temporalChecks(config: ServiceConfig, thresholds: DoctorThreshold
     });
     const taskQueue = config.temporal.taskQueue;
     return [
-      { name: 'temporal', verdict: 'ok', detail: `${config.temporal.address}, namespace ${config.temporal.namespace}` },
+      {
+        name: 'temporal',
+        verdict: 'ok',
+        detail: `${config.temporal.address}, namespace ${config.temporal.namespace} (${config.temporal.source})`,
+      },
       ...workers,
       ...(await guard('running checks', () =>
         checkRunningChecks(client, thresholds, Date.now(), { taskQueue, workersAlive: alive }),

@@ -7,6 +7,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, readSetting } from '../config';
 import { GlpiAuthError, GlpiConfigError, GlpiUnavailableError } from '../glpi/errors';
 import { PortInUseError } from '../dev/ports';
+import { NotTemporalError, TemporalRefusedError, TemporalUnreachableError } from '../temporal/connection';
+import { MetricsPortError } from '../metrics/server';
 
 /**
  * One meaning per code, for every command (the README has the same table). Scripts and
@@ -104,11 +106,19 @@ export function exitCodeOf(error: unknown): ExitCode {
     error instanceof GlpiConfigError ||
     error instanceof GlpiAuthError ||
     // Fixed by a setting (the message names it): the port of the local stack's server.
-    error instanceof PortInUseError
+    error instanceof PortInUseError ||
+    error instanceof TemporalRefusedError ||
+    error instanceof MetricsPortError
   ) {
     return EXIT.configuration;
   }
-  if (error instanceof GlpiUnavailableError) return EXIT.unreachable;
+  if (
+    error instanceof GlpiUnavailableError ||
+    error instanceof TemporalUnreachableError ||
+    error instanceof NotTemporalError
+  ) {
+    return EXIT.unreachable;
+  }
   return EXIT.failed;
 }
 

@@ -2,7 +2,7 @@
  * Connecting a command to Temporal, with an error that says where it looked.
  */
 import type { Client } from '@temporalio/client';
-import { connectClient, NotTemporalError } from '../client';
+import { connectClient, NotTemporalError, TemporalRefusedError } from '../client';
 import type { ServiceConfig } from '../config';
 import { CommandError, EXIT } from './run';
 
@@ -11,12 +11,9 @@ export async function withTemporal<T>(config: ServiceConfig, fn: (client: Client
   try {
     client = await connectClient(config);
   } catch (error) {
+    if (error instanceof TemporalRefusedError) throw new CommandError(error.message, EXIT.configuration);
     if (error instanceof NotTemporalError) throw new CommandError(error.message, EXIT.unreachable);
-    throw new CommandError(
-      `cannot reach Temporal at ${config.temporal.address} (${(error as Error).message.split('\n')[0]}). ` +
-        'Start it with `npm run dev`, or set TEMPORAL_ADDRESS.',
-      EXIT.unreachable,
-    );
+    throw new CommandError((error as Error).message, EXIT.unreachable);
   }
   try {
     return await fn(client);

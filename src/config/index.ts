@@ -8,9 +8,17 @@ import { environment, type Env } from './environment';
 import { parseSetting } from './parse';
 import { registerSecret } from '../redaction';
 import { SETTINGS, type Setting, type SettingName, type SettingValue } from './schema';
+import { loadTemporalConnection, type TemporalConnection } from './temporal';
 
 export { ConfigError, checkNumber, invalidSetting } from './parse';
 export { CHECK_DEFAULTS, ITEMTYPE, SETTINGS, allowedText, defaultOf, type Setting, type SettingName } from './schema';
+export {
+  defaultConfigFile,
+  loadTemporalConnection,
+  type ConnectionLabels,
+  type TemporalConnection,
+  type TemporalTls,
+} from './temporal';
 export { ENV_FILE, envFilePath, environment, readEnvFile, withEnvFile, type Env } from './environment';
 
 export interface ServiceConfig {
@@ -36,15 +44,9 @@ export interface ServiceConfig {
   worker: { maxConcurrentActivities: number; shutdownGraceSeconds: number; ensureSchedule: boolean };
   schedule: { id: string; time: string; timezone: string; catchupWindowSeconds: number };
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-}
-
-/**
- * Kept apart from the rest on purpose: the production issue moves the connection to
- * @temporalio/envconfig (profiles, TLS, API keys), which replaces this function alone.
- */
-export interface TemporalConnection {
-  address: string;
-  namespace: string;
+  logFormat: 'TEXT' | 'JSON';
+  /** port 0: no metrics endpoint; sdkPort 0: no SDK metrics. */
+  metrics: { port: number; host: string; sdkPort: number };
 }
 
 /** One setting from the environment (or `env`), validated; `undefined` only for a setting without default. */
@@ -72,10 +74,6 @@ export function isSet(name: SettingName, env: Env = environment()): boolean {
 
 export function hostTimezone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-}
-
-export function loadTemporalConnection(env: Env = environment()): TemporalConnection {
-  return { address: readSetting('TEMPORAL_ADDRESS', env), namespace: readSetting('TEMPORAL_NAMESPACE', env) };
 }
 
 /** The service configuration (everything but GLPI, which only some commands need). */
@@ -106,6 +104,8 @@ export function loadConfig(env: Env = environment()): ServiceConfig {
       catchupWindowSeconds: read('CHECK_CATCHUP_WINDOW_SECONDS'),
     },
     logLevel: read('LOG_LEVEL'),
+    logFormat: read('LOG_FORMAT'),
+    metrics: { port: read('METRICS_PORT'), host: read('METRICS_HOST'), sdkPort: read('METRICS_SDK_PORT') },
   };
 }
 

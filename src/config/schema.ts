@@ -24,6 +24,7 @@ export const SECTIONS = {
   schedule: 'Schedule',
   worker: 'Worker',
   web: 'Web page (`npm run web`)',
+  metrics: 'Metrics and health (the worker)',
   logging: 'Logging and errors',
   dev: 'Local stack and tools (`npm run dev`, `npm run demo`, `npm run setup`)',
 } as const;
@@ -161,11 +162,97 @@ export const SETTINGS = {
     section: 'temporal',
     kind: 'text',
     default: '127.0.0.1:7233',
+    defaultText: 'the profile’s, else `127.0.0.1:7233`',
     format: 'host:port',
     check: (v) => (/^[^\s/]+:\d{1,5}$/.test(v) ? v : undefined),
-    description: 'Temporal frontend (`npm run dev`/`demo` start one when unset)',
+    description:
+      'Temporal frontend (`npm run dev`/`demo` start one when unset); Temporal Cloud: `<namespace>.<account>.tmprl.cloud:7233` or the regional API endpoint',
   },
-  TEMPORAL_NAMESPACE: { section: 'temporal', kind: 'text', default: 'default', description: 'Temporal namespace' },
+  TEMPORAL_NAMESPACE: {
+    section: 'temporal',
+    kind: 'text',
+    default: 'default',
+    defaultText: 'the profile’s, else `default`',
+    description: 'Temporal namespace',
+  },
+  TEMPORAL_API_KEY: {
+    section: 'temporal',
+    kind: 'text',
+    secret: true,
+    // Kept as given, so that white space (a copied newline) is refused instead of sent.
+    raw: true,
+    defaultText: 'the profile’s, else none',
+    description: 'API key (Temporal Cloud, or a proxy that wants `Authorization: Bearer`); turns TLS on',
+  },
+  TEMPORAL_TLS: {
+    section: 'temporal',
+    kind: 'boolean',
+    default: false,
+    defaultText: 'the profile’s, else on with an API key or a certificate',
+    description: 'TLS to the frontend (`false` turns it off even with a profile that has it)',
+  },
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: {
+    section: 'temporal',
+    kind: 'text',
+    defaultText: 'the system’s CAs',
+    description: 'PEM file of the CA that signed the frontend’s certificate (self-hosted clusters)',
+  },
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: {
+    section: 'temporal',
+    kind: 'text',
+    defaultText: 'none',
+    description: 'the same CA as PEM text, instead of the file',
+  },
+  TEMPORAL_TLS_CLIENT_CERT_PATH: {
+    section: 'temporal',
+    kind: 'text',
+    defaultText: 'none',
+    description: 'PEM file of the client certificate (mTLS), with `TEMPORAL_TLS_CLIENT_KEY_PATH`',
+  },
+  TEMPORAL_TLS_CLIENT_CERT_DATA: {
+    section: 'temporal',
+    kind: 'text',
+    defaultText: 'none',
+    description: 'the client certificate as PEM text, instead of the file',
+  },
+  TEMPORAL_TLS_CLIENT_KEY_PATH: {
+    section: 'temporal',
+    kind: 'text',
+    defaultText: 'none',
+    description: 'PEM file of the client certificate’s private key',
+  },
+  TEMPORAL_TLS_CLIENT_KEY_DATA: {
+    section: 'temporal',
+    kind: 'text',
+    secret: true,
+    raw: true,
+    defaultText: 'none',
+    description: 'the private key as PEM text, instead of the file',
+  },
+  TEMPORAL_TLS_SERVER_NAME: {
+    section: 'temporal',
+    kind: 'text',
+    defaultText: 'the address’s host',
+    description: 'the name the frontend’s certificate is checked against (SNI)',
+  },
+  TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: {
+    section: 'temporal',
+    kind: 'boolean',
+    default: false,
+    description: 'not supported by the TypeScript SDK: `true` is refused (use `TEMPORAL_TLS_SERVER_NAME`)',
+  },
+  TEMPORAL_PROFILE: {
+    section: 'temporal',
+    kind: 'text',
+    defaultText: '`default` (when the file has one)',
+    description: 'the profile of the Temporal configuration file to use; must exist in the file',
+  },
+  TEMPORAL_CONFIG_FILE: {
+    section: 'temporal',
+    kind: 'text',
+    defaultText: '`~/.config/temporalio/temporal.toml` if it exists',
+    description: 'the Temporal configuration file (TOML, as written by `temporal config set`); must exist when set',
+  },
 
   TASK_QUEUE: {
     section: 'service',
@@ -511,6 +598,42 @@ export const SETTINGS = {
     description: 'bearer token for `WEB_AUTH=token` (16 characters at least)',
   },
 
+  METRICS_PORT: {
+    section: 'metrics',
+    kind: 'integer',
+    default: 9464,
+    min: 0,
+    max: 65_535,
+    description:
+      'the worker’s `/metrics`, `/healthz` and `/readyz`; 0 turns them off (and the SDK’s metrics); one port per worker on a host',
+  },
+  METRICS_HOST: {
+    section: 'metrics',
+    kind: 'text',
+    default: '127.0.0.1',
+    format: 'an IP address or host name of this machine',
+    check: (v) => (/^[A-Za-z0-9.:_-]+$/.test(v) ? v : undefined),
+    description:
+      'the address `METRICS_PORT` listens on: `0.0.0.0` (or `::`) lets a Prometheus on another host scrape it',
+  },
+  METRICS_SDK_PORT: {
+    section: 'metrics',
+    kind: 'integer',
+    default: 9465,
+    min: 0,
+    max: 65_535,
+    description:
+      'the Temporal SDK’s own exporter, on 127.0.0.1 only; its `temporal_*` metrics are served through `METRICS_PORT`; 0 = none',
+  },
+
+  LOG_FORMAT: {
+    section: 'logging',
+    kind: 'choice',
+    choices: ['TEXT', 'JSON'],
+    default: 'TEXT',
+    description:
+      'the worker’s log lines: `text` (`key=value` fields) or `json` (one object per line, for log shippers)',
+  },
   LOG_LEVEL: {
     section: 'logging',
     kind: 'choice',

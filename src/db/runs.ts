@@ -217,3 +217,36 @@ export function runningRuns(db: Db) {
     orderBy: { id: 'asc' },
   });
 }
+/** What the metrics read at each scrape: the last finished and the running full check (src/metrics). */
+export async function runSnapshot(db: Db) {
+  const full = { trigger: { in: ['schedule', 'manual'] as RunTrigger[] } };
+  const [lastFinished, lastCompleted, running] = await Promise.all([
+    db.checkRun.findFirst({
+      where: { ...full, status: { not: 'running' }, finishedAt: { not: null } },
+      orderBy: { finishedAt: 'desc' },
+    }),
+    db.checkRun.findFirst({
+      where: { ...full, status: { in: ['completed', 'completed_with_errors'] }, finishedAt: { not: null } },
+      orderBy: { finishedAt: 'desc' },
+      select: { finishedAt: true },
+    }),
+    db.checkRun.findFirst({ where: { ...full, status: 'running' }, orderBy: { startedAt: 'desc' } }),
+  ]);
+  const done = running ? await db.checkResult.count({ where: { checkRunId: running.id } }) : 0;
+  return {
+    ...(lastFinished?.finishedAt && {
+      lastFinished: {
+        status: lastFinished.status,
+        finishedAt: lastFinished.finishedAt,
+        durationSeconds:
+          (lastFinished.durationMs ?? lastFinished.finishedAt.getTime() - lastFinished.startedAt.getTime()) / 1000,
+        found: lastFinished.found,
+        conflicts: lastFinished.conflicts,
+        notFound: lastFinished.notFound,
+        errors: lastFinished.errors,
+      },
+    }),
+    ...(lastCompleted?.finishedAt && { lastCompletedAt: lastCompleted.finishedAt }),
+    ...(running && { running: { total: running.total, done, startedAt: running.startedAt } }),
+  };
+}

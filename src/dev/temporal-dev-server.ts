@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { portOpen, requireFreePort } from './ports';
 import { PROJECT_ROOT, requireTemporalBinary } from './temporal-binaries';
+import { CHECK_SEARCH_ATTRIBUTES, cliTypeName } from '../workflows/search-attributes';
 
 export interface DevServer {
   address: string;
@@ -50,6 +51,8 @@ export async function startDevServer(
       dbFile,
       '--log-level',
       'error',
+      // The checks' search attributes (src/workflows/search-attributes.ts), registered at start.
+      ...CHECK_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${cliTypeName(key.type)}`]),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

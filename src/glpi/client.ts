@@ -1,11 +1,13 @@
 import type { GlpiConfig } from './config';
 import { GlpiSession } from './session';
-import { GlpiTransport } from './transport';
+import { GlpiTransport, type GlpiRequestObserver } from './transport';
 import { SILENT_LOGGER, type GlpiLogger, type GlpiPingResult } from './types';
 
 export interface GlpiClientOptions {
   /** Debug lines per request (method, endpoint, status, ms), warnings on retries. Never secrets. */
   logger?: GlpiLogger;
+  /** Every request attempt's endpoint, outcome and duration (the worker's metrics). */
+  observer?: GlpiRequestObserver;
 }
 
 /**
@@ -21,7 +23,7 @@ export class GlpiClient {
     options: GlpiClientOptions = {},
   ) {
     this.logger = options.logger ?? SILENT_LOGGER;
-    this.transport = new GlpiTransport(config, this.logger, credentialSecrets(config));
+    this.transport = new GlpiTransport(config, this.logger, credentialSecrets(config), options.observer);
   }
 
   /** Logs in and switches to all entities. The caller must close the session. */

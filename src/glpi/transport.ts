@@ -3,7 +3,7 @@ import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { GlpiConfig } from './config';
-import { GlpiUnavailableError } from './errors';
+import { GlpiAuthError, GlpiUnavailableError } from './errors';
 import {
   errorFromBadBody,
   errorFromGlpiCode,
@@ -31,6 +31,13 @@ export interface GlpiRequest {
   secrets?: readonly string[];
 }
 
+/** Told about every request attempt (metrics): its endpoint, outcome and duration. */
+export type GlpiRequestObserver = (
+  endpoint: string,
+  outcome: 'ok' | 'auth_rejected' | 'unavailable' | 'error',
+  seconds: number,
+) => void;
+
 export interface GlpiResponse {
   status: number;
   /** Lower-case header names. */
@@ -54,6 +61,7 @@ export class GlpiTransport {
     private readonly logger: GlpiLogger,
     /** Credentials the caller sends in headers, so that they are masked too. */
     credentialSecrets: readonly string[],
+    private readonly observe?: GlpiRequestObserver,
   ) {
     const agentOptions = { keepAlive: true, maxSockets: config.maxConcurrency };
     this.agent = config.url.startsWith('https:')
@@ -70,7 +78,7 @@ export class GlpiTransport {
     const attempts = request.retry === false ? 1 : this.config.retryAttempts;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.limiter.run(() => this.attempt(request, attempt));
+        return await this.limiter.run(() => this.observed(request, attempt));
       } catch (error) {
         if (!(error instanceof GlpiUnavailableError) || attempt >= attempts) throw error;
         const backoffMs = this.config.retryBaseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random());
@@ -92,6 +100,27 @@ export class GlpiTransport {
   /** Closes the kept-alive connections. */
   close(): void {
     this.agent.destroy();
+  }
+
+  private async observed(request: GlpiRequest, attempt: number): Promise<GlpiResponse> {
+    if (!this.observe) return this.attempt(request, attempt);
+    const startedAt = performance.now();
+    const done = (outcome: Parameters<GlpiRequestObserver>[1]) =>
+      this.observe?.(request.endpoint, outcome, (performance.now() - startedAt) / 1000);
+    try {
+      const response = await this.attempt(request, attempt);
+      done('ok');
+      return response;
+    } catch (error) {
+      done(
+        error instanceof GlpiAuthError
+          ? 'auth_rejected'
+          : error instanceof GlpiUnavailableError
+            ? 'unavailable'
+            : 'error',
+      );
+      throw error;
+    }
   }
 
   private async attempt(request: GlpiRequest, attempt: number): Promise<GlpiResponse> {

@@ -17,12 +17,14 @@ import {
   workflowInfo,
   defineQuery,
   setCurrentDetails,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { CHECK_DEFAULTS } from '../config/schema';
 import type { CheckActivities } from '../activities';
 import { isFatalErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/error-kinds';
-import { addTotals, EMPTY_TOTALS, type RunTrigger } from '../core/results';
+import { addTotals, EMPTY_TOTALS, type RunOutcome, type RunTrigger } from '../core/results';
 import { addFindingCounts } from '../core/findings';
+import { CHECK_DEVICES_TOTAL, CHECK_OUTCOME, CHECK_RUN_ID, CHECK_TRIGGER } from './search-attributes';
 import { planningProgress, progressFields, progressLine, progressOf } from './progress';
 import {
   type BatchDescriptor,
@@ -134,6 +136,32 @@ function isFatal(error: unknown): boolean {
   return cause instanceof ApplicationFailure && isFatalErrorType(cause.type);
 }
 
+/** What the Temporal UI shows of a run: its search attributes (when registered) and current details. */
+export interface Visibility {
+  trigger: RunTrigger;
+  searchAttributes: boolean;
+}
+
+function headline(visibility: Visibility, total: number): string {
+  return `Check of ${total} device${total === 1 ? '' : 's'} (${visibility.trigger})`;
+}
+
+function showPlanned(visibility: Visibility, state: RunState): void {
+  if (visibility.searchAttributes) {
+    upsertSearchAttributes([
+      { key: CHECK_TRIGGER, value: visibility.trigger },
+      { key: CHECK_DEVICES_TOTAL, value: state.plan.total },
+      { key: CHECK_RUN_ID, value: state.plan.checkRunId },
+    ]);
+  }
+  setCurrentDetails(`${headline(visibility, state.plan.total)}: ${progressLine(progressOf(state))}`);
+}
+
+function showOutcome(visibility: Visibility, outcome: RunOutcome, details: string): void {
+  if (visibility.searchAttributes) upsertSearchAttributes([{ key: CHECK_OUTCOME, value: outcome }]);
+  setCurrentDetails(details);
+}
+
 /** Which run this is: its row in the database is keyed by the chain's workflow id and first run id. */
 export interface RunIdentity {
   workflowId: string;
@@ -146,6 +174,7 @@ export interface RunIdentity {
 export interface RunCheckArgs {
   options: CheckOptions;
   run: RunIdentity;
+  visibility: Visibility;
   /** A check of chosen devices: their references. */
   devices?: string[];
   resume?: RunState;
@@ -186,6 +215,7 @@ async function planWithRetries(
 export async function runCheck({
   options: given,
   run: id,
+  visibility,
   devices,
   resume,
   continueWith,
@@ -216,6 +246,11 @@ export async function runCheck({
       await CancellationScope.nonCancellable(() =>
         acts.closeUnstartedRun({ ...id, outcome: cancelled ? 'cancelled' : 'failed', reason }),
       ).catch((closeError: unknown) => log.error('The run row could not be closed', { reason: reasonOf(closeError) }));
+      showOutcome(
+        visibility,
+        cancelled ? 'cancelled' : 'failed',
+        `Check (${visibility.trigger}) ${cancelled ? 'cancelled' : 'failed'} before it started: ${reason}`,
+      );
       if (cancelled) throw error;
       log.error('Check failed before it started', { reason, attempt: planning.attempt });
       throw ApplicationFailure.nonRetryable(`check failed: ${reason}`, 'CheckFailed');
@@ -229,9 +264,10 @@ export async function runCheck({
     });
   }
   const run = state;
+  showPlanned(visibility, run);
 
   try {
-    await runBatches(run, options, acts, database);
+    await runBatches(run, options, acts, database, headline(visibility, run.plan.total));
   } catch (error) {
     const outcome = isCancellation(error) ? 'cancelled' : 'failed';
     const reason = reasonOf(error);
@@ -243,6 +279,7 @@ export async function runCheck({
       checkRunId: run.plan.checkRunId,
       reason,
     });
+    showOutcome(visibility, outcome, `${headline(visibility, run.plan.total)} ${outcome}: ${reason}`);
     if (isCancellation(error)) throw error;
     throw ApplicationFailure.nonRetryable(`check ${outcome}: ${reason}`, 'CheckFailed');
   }
@@ -254,7 +291,14 @@ export async function runCheck({
     });
     return continueWith({ ...run, continuedAsNew: run.continuedAsNew + 1 });
   }
-  return acts.finishRun({ checkRunId: run.plan.checkRunId, database });
+  const report = await acts.finishRun({ checkRunId: run.plan.checkRunId, database });
+  showOutcome(
+    visibility,
+    report.status,
+    `${headline(visibility, report.total)} ${report.status}: found ${report.found}, conflicts ${report.conflicts}, ` +
+      `not found ${report.notFound}, errors ${report.errors}`,
+  );
+  return report;
 }
 
 function historyIsFull(limit: number): boolean {
@@ -273,6 +317,7 @@ async function runBatches(
   options: Required<CheckOptions>,
   acts: ReturnType<typeof activitiesFor>,
   database: string | undefined,
+  title: string,
 ): Promise<void> {
   let inFlight = 0;
   let fatal: Error | undefined;
@@ -289,7 +334,7 @@ async function runBatches(
     // Oldest first, like the report: batches in the order they settled, each in device id order.
     state.recentConflicts = [...state.recentConflicts, ...summary.conflictSample].slice(-RECENT_CONFLICTS);
     const progress = progressOf(state);
-    setCurrentDetails(`Checking devices: ${progressLine(progress)}`);
+    setCurrentDetails(`${title}: ${progressLine(progress)}`);
     // A batch is the unit of progress: one line per settled batch.
     log.info('Progress', progressFields(progress));
   };

@@ -18,10 +18,11 @@ function runOf(trigger: RunTrigger, database: string | undefined): RunIdentity {
 
 /** The nightly job: every active device of the inventory. */
 export async function checkAllDevices(input: CheckAllDevicesInput = {}): Promise<RunReport> {
-  const { resume, trigger = 'manual', database, ...options } = input;
+  const { resume, trigger = 'manual', database, searchAttributes, ...options } = input;
   return runCheck({
     options,
     resume,
+    visibility: { trigger, searchAttributes: searchAttributes === true },
     run: runOf(trigger, database),
     continueWith: (state) => continueAsNew<typeof checkAllDevices>({ ...input, resume: state }),
   });
@@ -29,10 +30,11 @@ export async function checkAllDevices(input: CheckAllDevicesInput = {}): Promise
 
 /** One or several devices, by serial or id, under a run of their own. */
 export async function checkDevices(input: CheckDevicesInput): Promise<RunReport> {
-  const { resume, devices, database, ...options } = input;
+  const { resume, devices, database, searchAttributes, ...options } = input;
   return runCheck({
     options,
     resume,
+    visibility: { trigger: 'devices', searchAttributes: searchAttributes === true },
     run: runOf('devices', database),
     devices,
     continueWith: (state) => continueAsNew<typeof checkDevices>({ ...input, resume: state }),

@@ -38,13 +38,22 @@ export interface RunDatabase {
   database?: string;
 }
 
-export interface CheckAllDevicesInput extends CheckOptions, RunDatabase {
+/** Set by the client that starts the run, carried through continue-as-new. */
+export interface VisibilityInput {
+  /**
+   * The namespace has the check search attributes (src/workflows/search-attributes.ts): the
+   * workflow upserts them. Absent (older runs, namespaces without them): it upserts none.
+   */
+  searchAttributes?: boolean;
+}
+
+export interface CheckAllDevicesInput extends CheckOptions, RunDatabase, VisibilityInput {
   trigger?: Exclude<RunTrigger, 'devices'>;
   /** Set by continue-as-new only. */
   resume?: RunState;
 }
 
-export interface CheckDevicesInput extends CheckOptions, RunDatabase {
+export interface CheckDevicesInput extends CheckOptions, RunDatabase, VisibilityInput {
   /** Serials (as written in the inventory, any case) or numeric device ids. */
   devices: string[];
   resume?: RunState;
