@@ -99,7 +99,7 @@ describe('Temporal over TLS with a client certificate and an API key (nginx)', a
     assert.equal((JSON.parse(run.stdout) as { total: number }).total, 40);
     noSecretIn(run.stdout + run.stderr);
 
-    const missing = await runTs(START_CHECK, ['--async'], { ...env, TEMPORAL_PROFILE: 'staging' });
+    const missing = await runTs(START_CHECK, [], { ...env, TEMPORAL_PROFILE: 'staging' });
     assert.equal(missing.code, 4, missing.stderr);
     assert.match(
       missing.stderr,
@@ -111,7 +111,7 @@ describe('Temporal over TLS with a client certificate and an API key (nginx)', a
       badKey,
       `[profile.prod]\naddress = "${front.address}"\napi_key = "wrong-key-0000"\n[profile.prod.tls]\nserver_ca_cert_path = "${f.ca}"\nclient_cert_path = "${f.clientCert}"\nclient_key_path = "${f.clientKey}"\n`,
     );
-    const refused = await runTs(START_CHECK, ['--async'], { ...env, TEMPORAL_CONFIG_FILE: badKey });
+    const refused = await runTs(START_CHECK, [], { ...env, TEMPORAL_CONFIG_FILE: badKey });
     assert.equal(refused.code, 4, refused.stderr);
     assert.match(refused.stderr, /refused the API key .*check api_key of profile "prod" in .*bad-key\.toml/);
     assert.ok(!refused.stderr.includes('wrong-key-0000'));
@@ -149,7 +149,7 @@ describe('Temporal over TLS with a client certificate and an API key (nginx)', a
     test(`${name}: start-check and the worker fail fast, exit 4, naming the setting`, async () => {
       const env = { ...good, ...change };
       const started = Date.now();
-      const run = await runTs(START_CHECK, ['--async'], env);
+      const run = await runTs(START_CHECK, [], env);
       const commandMs = Date.now() - started;
       assert.equal(run.code, 4, run.stdout + run.stderr);
       assert.match(run.stderr, message);
@@ -208,7 +208,7 @@ describe('bad Temporal settings are refused before connecting (exit 4, the setti
   ];
   for (const [name, change, message] of cases) {
     test(name, async () => {
-      const run = await runTs(START_CHECK, ['--async'], { ...env, ...change });
+      const run = await runTs(START_CHECK, [], { ...env, ...change });
       assert.equal(run.code, 4, run.stdout + run.stderr);
       assert.match(run.stderr, message);
       assert.ok(!run.stderr.includes('abcdefgh-secret-key'));

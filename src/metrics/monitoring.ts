@@ -66,7 +66,7 @@ export async function startMonitoring(config: ServiceConfig): Promise<Monitoring
     const state = worker.getState();
     const [temporal, database] = await Promise.all([
       nativeConnectionAlive(connection),
-      withTimeout(db.$queryRaw`SELECT 1`, 2_000).then(
+      withTimeout(db.$queryRaw`SELECT 1`, 5_000).then(
         () => ({ ok: true }),
         (error: unknown) => ({ ok: false, detail: (error as Error).message.split('\n')[0] }),
       ),

@@ -129,7 +129,7 @@ export function createServiceMetrics(snapshot: () => Promise<RunSnapshot>): Serv
     if (s.lastFinished) g.set(['failed', 'cancelled'].includes(s.lastFinished.status) ? 1 : 0);
   });
   fromDb('run_in_progress', '1 while a full check is running', [], (g, s) => g.set(s.running ? 1 : 0));
-  fromDb('run_devices_total', 'Devices of the running full check (0 while it plans)', [], (g, s) => {
+  fromDb('run_devices_planned', 'Devices of the running full check (0 while it plans)', [], (g, s) => {
     if (s.running) g.set(s.running.total);
   });
   fromDb('run_devices_done', 'Devices of the running full check with a result so far', [], (g, s) => {
