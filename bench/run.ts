@@ -39,7 +39,7 @@ function describeRun(r: RunRecord): string {
     `  wall time            ${(r.wallMs / 1000).toFixed(2)} s — ${Math.round(r.devicesPerSecond)} devices/s`,
     `  GLPI requests        ${r.glpiRequests} (${endpoints}) — ${r.requestsPerDevice.toFixed(4)} per device, peak ${r.glpiPeakConcurrency} in flight`,
     `  GLPI-bound limit     ${(r.glpiBoundMs / 1000).toFixed(2)} s (requests × ${r.latencyMs} ms ÷ ${r.glpiConcurrency}) — wall/limit ${r.wallOverBound.toFixed(2)}×`,
-    `  worker RSS           ${r.worker.peakRssDuringRunMb} MB peak while checking, ${r.worker.highWaterMarkMb} MB high-water mark (incl. start-up bundling)`,
+    `  worker RSS           ${r.worker.peakRssDuringRunMb} MB peak while checking, ${r.worker.highWaterMarkMb} MB high-water mark (incl. start-up); polling ${r.worker.startupMs ?? '?'} ms after spawn`,
     `  history              ${r.history.totalEvents} events over ${r.history.executions} execution(s) (visibility lists ${r.history.listedExecutions}), longest ${r.history.maxEvents}`,
     `  largest payload      ${kb(r.largestPayload.bytes)} at ${r.largestPayload.where}; largest heartbeat ${kb(r.largestHeartbeatBytes)}`,
     `  progress query       p50 ${r.progress.p50Ms} ms, p95 ${r.progress.p95Ms} ms, max ${r.progress.maxMs} ms over ${r.progress.samples} queries (${r.progress.failures} failed) ${JSON.stringify(r.progress.histogram ?? {})}`,

@@ -7,9 +7,10 @@ import {
   Runtime,
   Worker,
   bundleWorkflowCode,
+  type WorkflowBundleOption,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { createActivities, type CheckActivities } from './activities';
+import { createActivities, withRetryLadder, type CheckActivities } from './activities';
 import type { GlpiPort } from './activities/glpi-port';
 import { defaultOf, loadConfig, type ServiceConfig } from './config';
 import { createDb, type Db } from './db/client';
@@ -23,6 +24,7 @@ import type { ServiceMetrics } from './metrics/registry';
 import { connectClient } from './client';
 import { connectNative } from './temporal/connection';
 import { daylightSavingWarning, ensureSchedule } from './schedule';
+import { verifiedWorkflowBundle } from './workflow-bundle';
 
 export const WORKFLOWS_PATH = require.resolve('./workflows');
 
@@ -34,8 +36,8 @@ export interface WorkerDeps {
   glpi: GlpiPort;
   maxConcurrentActivities?: number;
   shutdownGraceSeconds?: number;
-  /** A prebuilt bundle skips webpack at start (tests build it once per process). */
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** A prebuilt bundle skips webpack at start (tests build it once per process; the build's worker loads lib/bundle). */
+  workflowBundle?: WorkflowBundleOption;
   identity?: string;
   /** Tests replace single activities (e.g. a batch that always fails) and keep the rest real. */
   activityOverrides?: Partial<CheckActivities>;
@@ -45,6 +47,14 @@ export interface WorkerDeps {
 
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+}
+
+/**
+ * Compiled (lib/worker.js, `npm start`): the prebuilt bundle of `npm run build`, refused when the
+ * sources changed since. From the sources (`npm run worker`, tsx): undefined, webpack bundles at start.
+ */
+export function prebuiltBundle(): WorkflowBundleOption | undefined {
+  return __filename.endsWith('.js') ? { codePath: verifiedWorkflowBundle().codePath } : undefined;
 }
 
 const quietBundlerLogger = {
@@ -63,9 +73,13 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue,
     // Bundled here rather than by Worker.create, whose webpack report fills the log at INFO.
     workflowBundle: deps.workflowBundle ?? (await bundleWorkflows()),
-    activities: { ...createActivities({ db: deps.db, glpi: deps.glpi }), ...deps.activityOverrides },
+    // Overrides (tests) run on the retry ladder too, like the activities they replace.
+    activities: withRetryLadder({ ...createActivities({ db: deps.db, glpi: deps.glpi }), ...deps.activityOverrides }),
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivities ?? defaultOf('WORKER_MAX_CONCURRENT_ACTIVITIES'),
     shutdownGraceTime: `${deps.shutdownGraceSeconds ?? defaultOf('WORKER_SHUTDOWN_GRACE_SECONDS')}s`,
+    // A workflow task queued for a dead worker's sticky queue moves to the shared queue after
+    // this (default 10 s): part of how fast a run goes on after a crash.
+    stickyQueueScheduleToStartTimeout: '5s',
     ...(deps.identity ? { identity: deps.identity } : {}),
     ...(deps.metrics && { interceptors: { activity: [metricsInterceptor(deps.metrics)] } }),
   });
@@ -110,10 +124,14 @@ export interface RunningWorker {
  * SIGINT/SIGTERM (Temporal's runtime turns them into a graceful shutdown) or worker.shutdown().
  */
 export async function startConfiguredWorker(
-  config: ServiceConfig = loadConfig(),
-  glpiConfig: GlpiConfig = loadGlpiConfig(),
+  givenConfig?: ServiceConfig,
+  givenGlpiConfig?: GlpiConfig,
 ): Promise<RunningWorker> {
-  // The metrics port first: one in use fails the start before anything else (exit 4).
+  // First: a stale build must not start anything (no port bound, no schedule ensured, no connection opened).
+  const workflowBundle = prebuiltBundle();
+  const config = givenConfig ?? loadConfig();
+  const glpiConfig = givenGlpiConfig ?? loadGlpiConfig();
+  // The metrics port next: one in use fails the start before anything else (exit 4).
   const monitoring = await startMonitoring(config);
   installRuntimeLogger(config.logLevel, undefined, {
     format: config.logFormat,
@@ -144,6 +162,7 @@ export async function startConfiguredWorker(
       maxConcurrentActivities: config.worker.maxConcurrentActivities,
       shutdownGraceSeconds: config.worker.shutdownGraceSeconds,
       metrics: monitoring.metrics,
+      workflowBundle,
     });
   } catch (error) {
     await cleanup();

@@ -95,11 +95,18 @@ interface Call {
 /** Stubs for all four activities the workflows call, recording each call as it starts. */
 function stubs(behaviour: Pick<CheckActivities, 'checkBatch'> & Partial<CheckActivities>): {
   calls: Call[];
+  ladderWaits: (number | string | undefined)[];
   activities: CheckActivities;
 } {
   const calls: Call[] = [];
-  const record = (activity: ActivityName, input: unknown) =>
-    calls.push({ activity, input, attempt: activityInfo().attempt });
+  const ladderWaits: (number | string | undefined)[] = [];
+  // Every call but closeUnstartedRun carries the run's first ladder wait (the default here); the
+  // recorded input leaves it out, so the expectations read as the workflow's own decisions.
+  const record = (activity: ActivityName, input: unknown) => {
+    const { retryInitialSeconds, ...rest } = input as { retryInitialSeconds?: number };
+    ladderWaits.push(activity === 'closeUnstartedRun' ? 'none' : retryInitialSeconds);
+    calls.push({ activity, input: rest, attempt: activityInfo().attempt });
+  };
   const activities: CheckActivities = {
     planRun: (input) => {
       record('planRun', input);
@@ -122,7 +129,7 @@ function stubs(behaviour: Pick<CheckActivities, 'checkBatch'> & Partial<CheckAct
       return behaviour.closeUnstartedRun ? behaviour.closeUnstartedRun(input) : Promise.reject(new Error('unexpected'));
     },
   };
-  return { calls, activities };
+  return { calls, ladderWaits, activities };
 }
 
 // A window that goes wrong tends to wait instead of failing: the timeout turns that into a failure.
@@ -161,7 +168,7 @@ describe('the sliding window, with stubbed activities (time skipping)', { timeou
 
   test('a batch that exhausts its retries is marked failed and the run goes on to completed_with_errors', async () => {
     const outage = new GlpiUnavailableError('HTTP_503', 'GLPI answered 503 Service Unavailable');
-    const { calls, activities } = stubs({
+    const { calls, ladderWaits, activities } = stubs({
       checkBatch: ({ batch }) => {
         if (batch.index === 1) return Promise.reject(outage);
         return Promise.resolve(
@@ -188,6 +195,10 @@ describe('the sliding window, with stubbed activities (time skipping)', { timeou
       input: { checkRunId: CHECK_RUN_ID, batch: BATCHES[index] },
       attempt,
     });
+    assert.ok(
+      ladderWaits.every((wait) => wait === 300 || wait === 'none'),
+      `each activity call carries the ladder's first wait: ${ladderWaits.join(', ')}`,
+    );
     assert.deepEqual(calls, [
       planned,
       check(0),

@@ -19,6 +19,9 @@ Options:
   --worker-activities N     WORKER_MAX_CONCURRENT_ACTIVITIES (default: the worker's own default)
   --worker-node-options S   node options of the worker process only, space-separated
                             (e.g. --worker-node-options=--max-old-space-size=192)
+  --production              run the production worker: exactly what npm start runs (package.json's
+                            start script: the build in lib/, its node options and environment;
+                            run npm run build first)
   --worker-script PATH      run this worker entry point instead of src/cli/worker.ts (same environment),
                             to measure a candidate change before it lands (a .js file runs without tsx)
   --baseline                also measure the old design (sequential login/search/logout per device)
@@ -44,6 +47,7 @@ export interface BenchArgs {
   workerActivities?: number;
   workerNodeOptions?: string;
   workerScript?: string;
+  production: boolean;
   baseline: boolean;
   baselineSample: number;
   baselineInventory: number;
@@ -76,6 +80,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       'worker-activities': { type: 'string' },
       'worker-node-options': { type: 'string' },
       'worker-script': { type: 'string' },
+      production: { type: 'boolean', default: false },
       baseline: { type: 'boolean', default: false },
       'baseline-sample': { type: 'string', default: '200' },
       'baseline-inventory': { type: 'string' },
@@ -93,6 +98,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     values.devices.trim() === 'none'
       ? []
       : values.devices.split(',').map((size) => wholeNumber('devices', size.trim()) as number);
+  if (values.production && (values['worker-script'] || values['worker-node-options']))
+    throw new Error('--production runs what npm start runs: it takes no --worker-script or --worker-node-options');
   return {
     devices,
     latencyMs: wholeNumber('latency-ms', values['latency-ms'], 0) as number,
@@ -102,6 +109,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     workerActivities: wholeNumber('worker-activities', values['worker-activities']),
     workerNodeOptions: values['worker-node-options'],
     workerScript: values['worker-script'],
+    production: values.production,
     baseline: values.baseline,
     baselineSample: wholeNumber('baseline-sample', values['baseline-sample']) as number,
     baselineInventory:

@@ -25,7 +25,7 @@ import { chainStats, fetchChain } from '../../test/support/history';
 import { listExecutions, runProfile } from './profile';
 import { pollProgress, type LatencySummary } from './progress-poller';
 import type { MachineInfo, RunRecord } from './records';
-import { spawnWorker } from '../../test/support/worker-process';
+import { productionWorkerCommand, spawnWorker, type WorkerProcess } from '../../test/support/worker-process';
 
 export const BENCH_USER_TOKEN = 'bench-user-token';
 
@@ -39,6 +39,7 @@ type RunSettings = Pick<
   | 'workerActivities'
   | 'workerNodeOptions'
   | 'workerScript'
+  | 'production'
   | 'seed'
   | 'logLevel'
   | 'echoWorker'
@@ -99,22 +100,27 @@ export async function measureRun(options: MeasureOptions): Promise<Measured> {
     LOG_LEVEL: options.logLevel,
     ...(options.workerActivities ? { WORKER_MAX_CONCURRENT_ACTIVITIES: String(options.workerActivities) } : {}),
   };
-  const worker = spawnWorker(workerEnv, {
-    nodeArgs: options.workerNodeOptions?.split(/\s+/).filter(Boolean),
-    script: options.workerScript,
-    echo: options.echoWorker,
-  });
   const cleanUp = onInterrupt(async () => {
-    await worker.kill('SIGTERM', 5_000);
     await sim.stop();
+    await worker?.kill('SIGTERM', 5_000);
     await database.drop();
   });
+  let worker: WorkerProcess | undefined;
   try {
     await insertDevices(database.db, inventory.devices);
-    await worker.ready;
+    // Spawned once the devices are in, so that its start-up time is its own.
+    const production = options.production ? productionWorkerCommand() : undefined;
+    const spawned = spawnWorker(production ? { ...production.env, ...workerEnv } : workerEnv, {
+      nodeArgs: production?.nodeArgs ?? options.workerNodeOptions?.split(/\s+/).filter(Boolean),
+      script: production?.script ?? options.workerScript,
+      echo: options.echoWorker,
+    });
+    worker = spawned;
+    await spawned.ready;
     log(
-      `  ready in ${((performance.now() - prepared) / 1000).toFixed(1)} s: ${inventory.items.length} GLPI cards, ` +
-        `${devices} devices inserted, worker pid ${worker.pid} polling ${taskQueue}`,
+      `  ${production ? 'production' : 'dev'} worker polling ${spawned.startupMs()} ms after its spawn; ` +
+        `ready in ${((performance.now() - prepared) / 1000).toFixed(1)} s: ${inventory.items.length} GLPI cards, ` +
+        `${devices} devices inserted, worker pid ${spawned.pid} polling ${taskQueue}`,
     );
 
     // The client side reads the run tunables from the environment like start-check does;
@@ -129,9 +135,9 @@ export async function measureRun(options: MeasureOptions): Promise<Measured> {
     const batchConcurrency = options.batchConcurrency ?? config.check.batchConcurrency;
 
     const cpuGroups = () =>
-      cpuSnapshot({ worker: worker.pid, bench: process.pid }, { temporal: /^temporal/, postgres: /^postgres/ });
+      cpuSnapshot({ worker: spawned.pid, bench: process.pid }, { temporal: /^temporal/, postgres: /^postgres/ });
     sim.resetStats();
-    worker.markRunStarted();
+    spawned.markRunStarted();
     const cpuBefore = cpuGroups();
     const started = performance.now();
     const check = await startFullCheck(client, config, overrides);
@@ -152,7 +158,7 @@ export async function measureRun(options: MeasureOptions): Promise<Measured> {
       progress = await poller.stop();
       largestHeartbeatBytes = await heartbeats.stop();
     }
-    const memory = worker.memory();
+    const memory = spawned.memory();
     const stats = sim.stats();
     log(`  done in ${(wallMs / 1000).toFixed(1)} s; reading the histories and verifying ${devices} results`);
 
@@ -183,6 +189,13 @@ export async function measureRun(options: MeasureOptions): Promise<Measured> {
       workerMaxActivities: options.workerActivities ?? config.worker.maxConcurrentActivities,
       ...(options.workerNodeOptions ? { workerNodeOptions: options.workerNodeOptions } : {}),
       ...(options.workerScript ? { workerScript: options.workerScript } : {}),
+      ...(production
+        ? {
+            workerScript: 'npm start',
+            workerNodeOptions: production.nodeArgs.join(' '),
+            workerProcessEnv: production.env,
+          }
+        : {}),
       ...processEnvNotes(),
       wallMs: Math.round(wallMs),
       devicesPerSecond: devices / (wallMs / 1000),
@@ -193,6 +206,7 @@ export async function measureRun(options: MeasureOptions): Promise<Measured> {
       glpiBoundMs: Math.round(glpiBoundMs),
       wallOverBound: glpiBoundMs > 0 ? wallMs / glpiBoundMs : 0,
       worker: {
+        startupMs: spawned.startupMs() ?? 0,
         peakRssMb: mb(memory.peakRssBytes),
         peakRssDuringRunMb: mb(memory.peakRssDuringRunBytes),
         highWaterMarkMb: mb(memory.highWaterMarkBytes),
@@ -221,7 +235,7 @@ export async function measureRun(options: MeasureOptions): Promise<Measured> {
     };
     return { record, problems };
   } catch (error) {
-    const tail = worker.output().split('\n').slice(-30).join('\n');
+    const tail = (worker?.output() ?? '').split('\n').slice(-30).join('\n');
     throw new Error(`${(error as Error).message}\n--- last lines of the worker ---\n${tail}`);
   } finally {
     await cleanUp();

@@ -47,7 +47,8 @@ export interface RunRecord extends Tuning {
   /** requests × latency ÷ concurrency: no run can be faster while GLPI answers this slowly. */
   glpiBoundMs: number;
   wallOverBound: number;
-  worker: { peakRssMb: number; peakRssDuringRunMb: number; highWaterMarkMb: number };
+  /** startupMs: spawn to the "polling" line (absent in records before it was measured). */
+  worker: { startupMs?: number; peakRssMb: number; peakRssDuringRunMb: number; highWaterMarkMb: number };
   history: { executions: number; listedExecutions: number; totalEvents: number; maxEvents: number };
   largestPayload: { bytes: number; where: string };
   /** Largest heartbeat details seen on a pending activity (not in the history unless an attempt times out). */

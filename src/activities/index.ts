@@ -2,7 +2,7 @@
  * The activities of a check run, built by a factory from their dependencies so that tests
  * (and the benchmarks) can hand in another database or GLPI.
  */
-import { activityInfo, heartbeat, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import {
   closeRun,
@@ -26,6 +26,7 @@ import { isNoSerialKey } from '../core/serial';
 import type { BatchDescriptor, BatchRules, BatchSummary, RunPlan, RunReport } from '../workflows/types';
 import { parseScope, scopeWarning } from '../glpi/scope';
 import type { GlpiItem, GlpiLookupSession, GlpiPort, SerialLookup } from './glpi-port';
+import { beat, heartbeatState, onRetryLadder, type LadderInput } from './retry-ladder';
 
 export interface ActivityDeps {
   db: Db;
@@ -39,7 +40,7 @@ interface OfDatabase {
   database?: string;
 }
 
-export interface PlanRunInput extends OfDatabase {
+export interface PlanRunInput extends OfDatabase, LadderInput {
   workflowId: string;
   runId: string;
   trigger: RunTrigger;
@@ -241,41 +242,40 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
       batch,
       database,
       rules: batchRules,
-    }: { checkRunId: number; batch: BatchDescriptor; rules?: BatchRules } & OfDatabase): Promise<BatchSummary> {
+    }: { checkRunId: number; batch: BatchDescriptor; rules?: BatchRules } & OfDatabase &
+      LadderInput): Promise<BatchSummary> {
       await assertOwnDatabase(db, database);
       const devices = await loadBatchDevices(db, batch);
       const rules = findingRules(batchRules);
       const nowMs = Date.now();
-      const resumed = activityInfo().heartbeatDetails as BatchProgress | undefined;
-      const progress: BatchProgress = resumed ? { done: resumed.done, rows: [...resumed.rows] } : { done: 0, rows: [] };
-      if (resumed) log.info('Batch resuming', { batch: batch.index, done: resumed.done, devices: devices.length });
-      // Keep the heartbeat going while a slow GLPI answers a chunk.
-      const keepAlive = setInterval(() => heartbeat(progress), 5_000);
-      try {
-        if (progress.done < devices.length || !progress.whitespaceDone || !progress.trashDone) {
-          await glpi.withSession(async (session) => {
-            while (progress.done < devices.length) {
-              const chunk = devices.slice(progress.done, progress.done + lookupChunkSize);
-              const serials = chunk.filter(hasSerial).map((d) => d.serialNormalized);
-              const found =
-                serials.length > 0
-                  ? await session.lookupSerials(serials, { whitespacePass: false })
-                  : new Map<string, SerialLookup>();
-              for (const device of chunk) {
-                // serialNormalized is the lookup's key already: normalised once, at import.
-                progress.rows.push(toResultRow(device, found.get(device.serialNormalized), rules, nowMs));
-              }
-              progress.done += chunk.length;
-              heartbeat(progress);
+      // The heartbeat details of the last attempt (onRetryLadder keeps them beating while GLPI answers).
+      const state = heartbeatState<BatchProgress>();
+      if (state.done !== undefined)
+        log.info('Batch resuming', { batch: batch.index, done: state.done, devices: devices.length });
+      state.done ??= 0;
+      state.rows = [...(state.rows ?? [])];
+      const progress = state as BatchProgress;
+      if (progress.done < devices.length || !progress.whitespaceDone || !progress.trashDone) {
+        await glpi.withSession(async (session) => {
+          while (progress.done < devices.length) {
+            const chunk = devices.slice(progress.done, progress.done + lookupChunkSize);
+            const serials = chunk.filter(hasSerial).map((d) => d.serialNormalized);
+            const found =
+              serials.length > 0
+                ? await session.lookupSerials(serials, { whitespacePass: false })
+                : new Map<string, SerialLookup>();
+            for (const device of chunk) {
+              // serialNormalized is the lookup's key already: normalised once, at import.
+              progress.rows.push(toResultRow(device, found.get(device.serialNormalized), rules, nowMs));
             }
-            await whitespacePass(session, devices, progress, rules, nowMs);
-            heartbeat(progress);
-            await trashPass(session, devices, progress, rules, nowMs);
-            heartbeat(progress);
-          });
-        }
-      } finally {
-        clearInterval(keepAlive);
+            progress.done += chunk.length;
+            beat();
+          }
+          await whitespacePass(session, devices, progress, rules, nowMs);
+          beat();
+          await trashPass(session, devices, progress, rules, nowMs);
+          beat();
+        });
       }
       await writeResults(db, checkRunId, progress.rows);
       return summarise(checkRunId, batch);
@@ -287,7 +287,8 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
         checkRunId: number;
         batch: BatchDescriptor;
         reason: string;
-      } & OfDatabase,
+      } & OfDatabase &
+        LadderInput,
     ): Promise<BatchSummary> {
       await assertOwnDatabase(db, input.database);
       const devices = await loadBatchDevices(db, input.batch);
@@ -302,7 +303,7 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
 
     /** Totals from the database (exact whatever happened on the way), the run row closed, the report logged. */
     async finishRun(
-      input: { checkRunId: number; outcome?: RunOutcome; reason?: string } & OfDatabase,
+      input: { checkRunId: number; outcome?: RunOutcome; reason?: string } & OfDatabase & LadderInput,
     ): Promise<RunReport> {
       await assertOwnDatabase(db, input.database);
       const [totals, findingsByKind] = await Promise.all([
@@ -395,3 +396,16 @@ function logFinalReport(report: RunReport, reason?: string): void {
 }
 
 export type CheckActivities = ReturnType<typeof createActivities>;
+
+/**
+ * The activities as the worker registers them: each one on the retry ladder (own failures wait
+ * 300, 1200, 4800 s; a killed worker's attempt is retried at once), overrides included.
+ */
+export function withRetryLadder<T extends Record<string, (input: never) => Promise<unknown>>>(activities: T): T {
+  return Object.fromEntries(
+    Object.entries(activities).map(([name, activity]) => [
+      name,
+      onRetryLadder(activity as (input: LadderInput) => Promise<unknown>),
+    ]),
+  ) as unknown as T;
+}

@@ -9,6 +9,7 @@ import { GlpiAuthError, GlpiConfigError, GlpiUnavailableError } from '../glpi/er
 import { PortInUseError } from '../dev/ports';
 import { NotTemporalError, TemporalRefusedError, TemporalUnreachableError } from '../temporal/connection';
 import { MetricsPortError } from '../metrics/server';
+import { StaleBuildError } from '../workflow-bundle';
 
 /**
  * One meaning per code, for every command (the README has the same table). Scripts and
@@ -108,7 +109,8 @@ export function exitCodeOf(error: unknown): ExitCode {
     // Fixed by a setting (the message names it): the port of the local stack's server.
     error instanceof PortInUseError ||
     error instanceof TemporalRefusedError ||
-    error instanceof MetricsPortError
+    error instanceof MetricsPortError ||
+    error instanceof StaleBuildError
   ) {
     return EXIT.configuration;
   }

@@ -25,6 +25,7 @@ import { isFatalErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/error-kinds
 import { addTotals, EMPTY_TOTALS, type RunOutcome, type RunTrigger } from '../core/results';
 import { addFindingCounts } from '../core/findings';
 import { CHECK_DEVICES_TOTAL, CHECK_OUTCOME, CHECK_RUN_ID, CHECK_TRIGGER } from './search-attributes';
+import { CRASH_RETRY, MAXIMUM_ATTEMPTS } from '../core/retry-ladder';
 import { planningProgress, progressFields, progressLine, progressOf } from './progress';
 import {
   type BatchDescriptor,
@@ -61,40 +62,41 @@ const MAX_ATTEMPTS = 4;
 const BACKOFF = 4;
 
 function activitiesFor(options: Required<CheckOptions>) {
-  const initial = options.retryInitialSeconds;
-  // The retry ladder the operators asked for: waits of 300, 1200 and 4800 s, i.e. four
-  // attempts with a backoff of 4. A shorter first wait (tests, chaos runs) keeps the shape.
+  // The retry policy is the crash policy: a timeout (a worker killed mid-batch) is retried after
+  // 1 s, so the batch resumes on another worker as soon as the heartbeat timeout notices. The
+  // ladder the operators asked for (300, 1200, 4800 s) is applied by the activities to their own
+  // failures, through nextRetryDelay (src/core/retry-ladder.ts, src/activities/retry-ladder.ts).
   const retry = {
-    initialInterval: `${initial}s`,
-    backoffCoefficient: BACKOFF,
-    maximumInterval: `${initial * BACKOFF ** (MAX_ATTEMPTS - 2)}s`,
-    maximumAttempts: MAX_ATTEMPTS,
+    initialInterval: `${CRASH_RETRY.initialSeconds}s`,
+    backoffCoefficient: CRASH_RETRY.backoff,
+    maximumInterval: `${CRASH_RETRY.maximumSeconds}s`,
+    maximumAttempts: MAXIMUM_ATTEMPTS,
     nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
   };
-  const { checkBatch } = proxyActivities<CheckActivities>({
-    startToCloseTimeout: '30m',
-    heartbeatTimeout: `${options.heartbeatTimeoutSeconds}s`,
-    retry,
-  });
-  const { markBatchFailed, finishRun } = proxyActivities<CheckActivities>({
-    startToCloseTimeout: '5m',
-    retry,
-  });
+  // Every batch activity heartbeats (onRetryLadder), so a dead worker is noticed within the heartbeat timeout.
+  const heartbeatTimeout = `${options.heartbeatTimeoutSeconds}s`;
+  const batches = proxyActivities<CheckActivities>({ startToCloseTimeout: '30m', heartbeatTimeout, retry });
+  const short = proxyActivities<CheckActivities>({ startToCloseTimeout: '5m', heartbeatTimeout, retry });
   // Planning walks the same ladder, but the workflow waits between the attempts itself: so
   // the progress query can say which attempt comes, why the last one failed, and when.
-  const { planRun } = proxyActivities<CheckActivities>({
+  const planning = proxyActivities<CheckActivities>({
     startToCloseTimeout: '5m',
     retry: { ...retry, maximumAttempts: 1 },
   });
   // Closing the row of a run that never started: a short retry (the database may blink), not the ladder.
-  const { closeUnstartedRun } = proxyActivities<CheckActivities>({
+  const closing = proxyActivities<CheckActivities>({
     startToCloseTimeout: '1m',
     retry: { ...retry, initialInterval: '2s', maximumInterval: '30s', backoffCoefficient: 2, maximumAttempts: 6 },
   });
-  return { planRun, checkBatch, markBatchFailed, finishRun, closeUnstartedRun } satisfies Pick<
-    CheckActivities,
-    (typeof WORKFLOW_ACTIVITIES)[number]
-  >;
+  // Each call carries the run's first ladder wait: the activity picks its nextRetryDelay from it.
+  const ladder = { retryInitialSeconds: options.retryInitialSeconds };
+  return {
+    planRun: (input) => planning.planRun({ ...input, ...ladder }),
+    checkBatch: (input) => batches.checkBatch({ ...input, ...ladder }),
+    markBatchFailed: (input) => short.markBatchFailed({ ...input, ...ladder }),
+    finishRun: (input) => short.finishRun({ ...input, ...ladder }),
+    closeUnstartedRun: (input) => closing.closeUnstartedRun(input),
+  } satisfies Pick<CheckActivities, (typeof WORKFLOW_ACTIVITIES)[number]>;
 }
 
 export function withDefaults(input: CheckOptions): Required<CheckOptions> {

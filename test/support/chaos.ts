@@ -27,7 +27,7 @@ import { runTs } from './processes';
 import { temporalAddress, temporalClient, testDatabase, uniqueTaskQueue } from './services';
 import { verifyRun, type Verification } from './ground-truth';
 import { chainStats, fetchChain, type ChainStats } from './history';
-import { spawnWorker, type WorkerProcess } from './worker-process';
+import { productionWorkerCommand, spawnWorker, type WorkerProcess } from './worker-process';
 
 export const CHAOS_USER_TOKEN = 'chaos-user-token';
 
@@ -46,6 +46,8 @@ export interface ChaosOptions {
   /** A Temporal namespace of the scenario's own (created if needed): nothing else runs there. */
   namespace?: string;
   faults?: FaultConfig;
+  /** Which worker runs: `dev` (src/ through tsx, as npm run worker) or `production` (npm start: the build). */
+  worker?: 'dev' | 'production';
 }
 
 export interface ChaosOutcome {
@@ -73,7 +75,9 @@ export class ChaosStack {
   /** Every worker this scenario started, dead or alive: their logs show what the chaos hit. */
   private readonly allWorkers: WorkerProcess[] = [];
 
-  private constructor(readonly options: Required<Omit<ChaosOptions, 'namespace' | 'faults'>> & ChaosOptions) {
+  private constructor(
+    readonly options: Required<Omit<ChaosOptions, 'namespace' | 'faults' | 'worker'>> & ChaosOptions,
+  ) {
     this.inventory = generateInventory({ devices: options.devices, seed: options.seed, awkwardSerials: true });
     this.random = seededRandom(options.seed * 7919 + 1);
   }
@@ -148,7 +152,13 @@ export class ChaosStack {
   }
 
   async startWorker(): Promise<WorkerProcess> {
-    const worker = spawnWorker(this.env());
+    let worker: WorkerProcess;
+    if (this.options.worker === 'production') {
+      const command = productionWorkerCommand();
+      worker = spawnWorker({ ...command.env, ...this.env() }, { nodeArgs: command.nodeArgs, script: command.script });
+    } else {
+      worker = spawnWorker(this.env());
+    }
     this.workers.add(worker);
     this.allWorkers.push(worker);
     void worker.exited.then(() => this.workers.delete(worker));
@@ -304,26 +314,75 @@ function randomPoints(random: Random, count: number, from = 0.05, to = 0.85): nu
   return Array.from({ length: count }, () => from + random.next() * (to - from)).sort((a, b) => a - b);
 }
 
-/** The worker SIGKILLed at `kills` random points and restarted each time. */
-export async function sigkillScenario(options: ChaosOptions & { kills: number }): Promise<ChaosOutcome> {
+export interface SigkillOutcome extends ChaosOutcome {
+  kills: number;
+  /** From the last restarted worker polling to the first batch completed after it, in ms. */
+  recoveryMs: number;
+}
+
+/** Resolves when more results than `than` are stored (a batch completed: it writes in one statement). */
+async function nextBatchCompleted(stack: ChaosStack, than: number, done: () => boolean): Promise<boolean> {
+  while (!done()) {
+    if ((await stack.resultsStored().catch(() => 0)) > than) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+/**
+ * The worker SIGKILLed `kills` times, a few seconds apart (seeded), each time restarted at once:
+ * the first kill once `startAt` of the devices have a result, then one every `gapMs` after the
+ * new worker polls, whatever the run's progress (the killed worker's batches are still waiting
+ * for their heartbeat timeout, so waiting for progress would stretch the scenario). It asserts
+ * that every kill happened while the run was going, and measures how long the last restarted
+ * worker took to complete a batch.
+ */
+export async function sigkillScenario(
+  options: ChaosOptions & { kills: number; startAt?: number; gapMs?: [number, number] },
+): Promise<SigkillOutcome> {
   const stack = await ChaosStack.create(options);
+  const [minGap, maxGap] = options.gapMs ?? [2_000, 4_000];
   let worker = await stack.startWorker();
   const started = Date.now();
   const handle = await stack.startRun();
   const finished = settledFlag(handle);
   const killedAt: number[] = [];
-  for (const point of randomPoints(stack.random, options.kills)) {
-    // Somewhere inside a batch, not always on a batch boundary.
-    await sleep(stack.random.int(0, 1500));
-    if (!(await stack.waitForFraction(point, finished))) break;
-    await worker.kill('SIGKILL');
-    killedAt.push(await stack.resultsStored());
-    worker = await stack.startWorker();
+  let recoveryMs = Number.NaN;
+  if (await stack.waitForFraction(options.startAt ?? 0.05, finished)) {
+    for (let kill = 1; kill <= options.kills && !finished(); kill += 1) {
+      if (kill > 1) await sleep(stack.random.int(minGap, maxGap));
+      if (finished()) break;
+      await worker.kill('SIGKILL');
+      killedAt.push(await stack.resultsStored());
+      worker = await stack.startWorker();
+    }
+    const restarted = Date.now();
+    const before = await stack.resultsStored();
+    if (await nextBatchCompleted(stack, before, finished)) recoveryMs = Date.now() - restarted;
   }
-  stack.notes.push(`${killedAt.length} SIGKILLs, at ${killedAt.join(', ')} results stored`);
+  stack.notes.push(
+    `${killedAt.length} SIGKILLs, at ${killedAt.join(', ')} results stored; ` +
+      `last restart to its first completed batch ${(recoveryMs / 1000).toFixed(1)} s`,
+  );
   const outcome = await stack.finish(handle, handle.firstExecutionRunId, started);
   assert.equal(killedAt.length, options.kills, `the worker was killed ${options.kills} times before the run ended`);
-  return outcome;
+  return { ...outcome, kills: killedAt.length, recoveryMs };
+}
+
+/**
+ * Two workers share the run; once `killAt` of the devices have a result one of them is
+ * SIGKILLed and not restarted: the other finishes the dead one's batches.
+ */
+export async function twoWorkersScenario(options: ChaosOptions & { killAt?: number }): Promise<ChaosOutcome> {
+  const stack = await ChaosStack.create(options);
+  const [victim] = await Promise.all([stack.startWorker(), stack.startWorker()]);
+  const started = Date.now();
+  const handle = await stack.startRun();
+  const reached = await stack.waitForFraction(options.killAt ?? 0.3, settledFlag(handle));
+  assert.ok(reached, 'the kill happens mid-run');
+  await victim.kill('SIGKILL');
+  stack.notes.push(`one of two workers SIGKILLed at ${await stack.resultsStored()} results, not restarted`);
+  return stack.finish(handle, handle.firstExecutionRunId, started);
 }
 
 /** GLPI stopped mid-run (connections refused, sessions lost) and started again on its port. */

@@ -29,6 +29,8 @@ export interface WorkerProcess {
   ready: Promise<void>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   markRunStarted(): void;
+  /** Milliseconds from spawn to the "polling" line (undefined until then). */
+  startupMs(): number | undefined;
   memory(): MemoryStats;
   /** Sends `signal`, and SIGKILL if the worker is still there after `graceMs`. */
   kill(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
@@ -58,13 +60,44 @@ export interface SpawnOptions {
   nodeArgs?: string[];
   /** Another entry point with the same environment contract (to measure a candidate change); default src/cli/worker.ts. */
   script?: string;
+  /** Another node binary (e.g. Node 22 from .tools/); default this process's. */
+  node?: string;
+}
+
+export interface WorkerCommand {
+  env: Record<string, string>;
+  nodeArgs: string[];
+  script: string;
+}
+
+/**
+ * What `npm start` runs (package.json's start script: `VAR=value … node <options> <script>`),
+ * so that tests and benchmarks measure exactly the production worker. Needs `npm run build`.
+ */
+export function productionWorkerCommand(): WorkerCommand {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const words = pkg.scripts.start.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (words.length > 0 && /^[A-Z_][A-Z0-9_]*=/.test(words[0])) {
+    const [name, ...value] = words.shift()!.split('=');
+    env[name] = value.join('=');
+  }
+  const nodeArgs: string[] = [];
+  if (words.shift() !== 'node')
+    throw new Error('package.json start script: expected VAR=value … node <options> <script>');
+  while (words.length > 1 && words[0].startsWith('-')) nodeArgs.push(words.shift()!);
+  if (words.length !== 1 || !words[0].endsWith('.js'))
+    throw new Error('package.json start script: expected one compiled script after the node options');
+  return { env, nodeArgs, script: join(ROOT, words[0]) };
 }
 
 export function spawnWorker(env: NodeJS.ProcessEnv, options: SpawnOptions = {}): WorkerProcess {
   const script = options.script ?? join(ROOT, 'src', 'cli', 'worker.ts');
   // A compiled entry point (npm run build) runs without tsx, as a production image would.
   const loader = script.endsWith('.js') ? [] : ['--import', 'tsx'];
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, script], {
+  const spawnedAt = performance.now();
+  let readyAt: number | undefined;
+  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), ...loader, script], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -86,6 +119,7 @@ export function spawnWorker(env: NodeJS.ProcessEnv, options: SpawnOptions = {}):
     if (options.echo) process.stderr.write(text);
     if (!isReady && WORKER_READY.test(text)) {
       isReady = true;
+      readyAt = performance.now();
       readyResolve();
     }
   };
@@ -124,6 +158,7 @@ export function spawnWorker(env: NodeJS.ProcessEnv, options: SpawnOptions = {}):
       sample();
       runStarted = true;
     },
+    startupMs: () => (readyAt === undefined ? undefined : Math.round(readyAt - spawnedAt)),
     memory: () => {
       sample();
       return { ...memory };
