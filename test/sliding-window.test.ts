@@ -22,6 +22,8 @@ import type { History } from './support/history';
 import { rejectionOf } from './support/rejection';
 import { timeSkippingEnvironment, uniqueTaskQueue, workflowBundle } from './support/services';
 
+/** The finding rules every checkBatch call carries: the configuration's defaults. */
+const DEFAULT_RULES = { compareFields: 'location,model', retiredStates: '', staleDays: 7 };
 const CHECK_RUN_ID = 41;
 const BATCHES: BatchDescriptor[] = [
   { index: 0, fromId: 1, toId: 2 },
@@ -192,7 +194,7 @@ describe('the sliding window, with stubbed activities (time skipping)', { timeou
 
     const check = (index: number, attempt = 1): Call => ({
       activity: 'checkBatch',
-      input: { checkRunId: CHECK_RUN_ID, batch: BATCHES[index] },
+      input: { checkRunId: CHECK_RUN_ID, batch: BATCHES[index], rules: DEFAULT_RULES },
       attempt,
     });
     assert.ok(
@@ -294,8 +296,16 @@ describe('the sliding window, with stubbed activities (time skipping)', { timeou
     // is not retried, nothing is marked failed.
     const inWindow = rest.slice(0, 2).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
     assert.deepEqual(inWindow, [
-      { activity: 'checkBatch', input: { checkRunId: CHECK_RUN_ID, batch: BATCHES[0] }, attempt: 1 },
-      { activity: 'checkBatch', input: { checkRunId: CHECK_RUN_ID, batch: BATCHES[1] }, attempt: 1 },
+      {
+        activity: 'checkBatch',
+        input: { checkRunId: CHECK_RUN_ID, batch: BATCHES[0], rules: DEFAULT_RULES },
+        attempt: 1,
+      },
+      {
+        activity: 'checkBatch',
+        input: { checkRunId: CHECK_RUN_ID, batch: BATCHES[1], rules: DEFAULT_RULES },
+        attempt: 1,
+      },
     ]);
     assert.deepEqual(rest.slice(2), [
       {
