@@ -14,8 +14,9 @@ import {
 } from '@temporalio/client';
 import { checkOptionsFrom, runningFullChecks } from './client';
 import type { ServiceConfig } from './config';
+import { defaultOf } from './config';
 import { useSearchAttributes } from './temporal/search-attributes';
-import { checkAllDevices } from './workflows';
+import { checkAllDevices, watchNightlyRun } from './workflows';
 import { CHECK_TRIGGER } from './workflows/search-attributes';
 
 /** Scheduled runs get this id plus the scheduled time, e.g. check-all-devices-scheduled-2026-11-26T02:00:00Z. */
@@ -46,6 +47,43 @@ export function scheduleOptions(config: ServiceConfig, searchAttributes = false)
       catchupWindow: `${config.schedule.catchupWindowSeconds}s`,
       pauseOnFailure: false,
     },
+  };
+}
+
+/** The missed-night watchdog's schedule: its own id, next to the check's. */
+export function watchdogScheduleId(config: ServiceConfig): string {
+  return `${config.schedule.id}-watchdog`;
+}
+
+/** The watchdog never looks back further than this: yesterday's run must not count for tonight. */
+const MAX_LOOKBACK_SECONDS = 22 * 3600;
+/** The window opens a little before CHECK_TIME (a schedule's action may start early by its jitter). */
+const EARLY_SECONDS = 600;
+
+/**
+ * The watchdog runs daily at CHECK_TIME + the catch-up window + the grace (a night's run can
+ * start as late as the end of the catch-up window), in the same zone, and looks back to
+ * CHECK_TIME. It is a Temporal Schedule too, so it is as durable as the check's own.
+ */
+export function watchdogScheduleOptions(config: ServiceConfig): ScheduleOptions {
+  const { hour, minute } = parseTime(config.schedule.time);
+  const grace = config.schedule.missedNightGraceSeconds ?? defaultOf('NOTIFY_MISSED_NIGHT_GRACE_SECONDS');
+  const offsetSeconds = Math.min(config.schedule.catchupWindowSeconds + grace, MAX_LOOKBACK_SECONDS);
+  const at = (hour * 60 + minute + Math.ceil(offsetSeconds / 60)) % (24 * 60);
+  return {
+    scheduleId: watchdogScheduleId(config),
+    spec: {
+      calendars: [{ hour: Math.floor(at / 60), minute: at % 60, comment: 'did the nightly GLPI device check start?' }],
+      timezone: config.schedule.timezone,
+    },
+    action: {
+      type: 'startWorkflow',
+      workflowType: watchNightlyRun,
+      args: [{ scheduleId: config.schedule.id, lookbackSeconds: Math.ceil(offsetSeconds / 60) * 60 + EARLY_SECONDS }],
+      taskQueue: config.temporal.taskQueue,
+      workflowId: `${SCHEDULED_WORKFLOW_ID}-watchdog`,
+    },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '3600s', pauseOnFailure: false },
   };
 }
 
@@ -118,7 +156,7 @@ export function scheduleMatches(current: ScheduleDescription, options: ScheduleO
     single(calendar?.minute, wanted?.minute) &&
     (current.spec.timezone ?? 'UTC') === (options.spec.timezone ?? 'UTC') &&
     action.type === 'startWorkflow' &&
-    action.workflowType === checkAllDevices.name &&
+    action.workflowType === (options.action.workflowType as { name: string }).name &&
     action.taskQueue === options.action.taskQueue &&
     action.workflowId === options.action.workflowId &&
     JSON.stringify(action.args ?? []) === JSON.stringify(options.action.args ?? []) &&
@@ -141,7 +179,25 @@ export async function ensureSchedule(
   client: Client,
   config: ServiceConfig,
 ): Promise<'created' | 'updated' | 'unchanged'> {
-  const options = scheduleOptions(config, await useSearchAttributes(client, config.temporal.namespace));
+  const outcome = await ensureOne(
+    client,
+    scheduleOptions(config, await useSearchAttributes(client, config.temporal.namespace)),
+  );
+  // The watchdog follows the check's schedule; its own outcome is not what the operator asked about.
+  await ensureOne(client, watchdogScheduleOptions(config));
+  return outcome;
+}
+
+/** Deletes the watchdog with the check's schedule (a deleted schedule is not a missed night to report daily). */
+export async function deleteWatchdog(client: Client, config: ServiceConfig): Promise<void> {
+  try {
+    await client.schedule.getHandle(watchdogScheduleId(config)).delete();
+  } catch (error) {
+    if (!(error instanceof ScheduleNotFoundError)) throw error;
+  }
+}
+
+async function ensureOne(client: Client, options: ScheduleOptions): Promise<'created' | 'updated' | 'unchanged'> {
   try {
     await client.schedule.create(options);
     return 'created';

@@ -10,8 +10,11 @@ import {
   type WorkflowBundleOption,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { createActivities, withRetryLadder, type CheckActivities } from './activities';
+import { createActivities, createNotifyActivities, withRetryLadder, type CheckActivities } from './activities';
 import type { GlpiPort } from './activities/glpi-port';
+import type { NotifyDeps } from './activities/notify';
+import { loadNotifyConfig } from './notify/config';
+import { glpiWebBase } from './reports/glpi-links';
 import { defaultOf, loadConfig, type ServiceConfig } from './config';
 import { createDb, type Db } from './db/client';
 import { pendingMigrations } from './db/migrate';
@@ -39,6 +42,8 @@ export interface WorkerDeps {
   /** A prebuilt bundle skips webpack at start (tests build it once per process; the build's worker loads lib/bundle). */
   workflowBundle?: WorkflowBundleOption;
   identity?: string;
+  /** The notification channels; none when absent (tests that do not notify). */
+  notify?: NotifyDeps;
   /** Tests replace single activities (e.g. a batch that always fails) and keep the rest real. */
   activityOverrides?: Partial<CheckActivities>;
   /** The worker's metrics (src/metrics): batches and runs are counted as they settle. */
@@ -73,8 +78,12 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue,
     // Bundled here rather than by Worker.create, whose webpack report fills the log at INFO.
     workflowBundle: deps.workflowBundle ?? (await bundleWorkflows()),
-    // Overrides (tests) run on the retry ladder too, like the activities they replace.
-    activities: withRetryLadder({ ...createActivities({ db: deps.db, glpi: deps.glpi }), ...deps.activityOverrides }),
+    activities: {
+      // Overrides (tests) run on the retry ladder too, like the activities they replace.
+      ...withRetryLadder({ ...createActivities({ db: deps.db, glpi: deps.glpi }), ...deps.activityOverrides }),
+      // Notifications keep their own retry policy (a channel's backoff, not the GLPI ladder).
+      ...createNotifyActivities(deps.db, deps.notify),
+    },
     maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivities ?? defaultOf('WORKER_MAX_CONCURRENT_ACTIVITIES'),
     shutdownGraceTime: `${deps.shutdownGraceSeconds ?? defaultOf('WORKER_SHUTDOWN_GRACE_SECONDS')}s`,
     // A workflow task queued for a dead worker's sticky queue moves to the shared queue after
@@ -137,6 +146,14 @@ export async function startConfiguredWorker(
     format: config.logFormat,
     prometheusBindAddress: monitoring.sdkBindAddress,
   });
+  // Read (and checked) at start: a wrong notification setting stops the worker with its name.
+  let notify: NotifyDeps;
+  try {
+    notify = { config: loadNotifyConfig(), glpiWebBase: glpiWebBase() };
+  } catch (error) {
+    await monitoring.close();
+    throw error;
+  }
   let connection: NativeConnection | undefined;
   let db: Db | undefined;
   let glpi: GlpiClient | undefined;
@@ -159,6 +176,7 @@ export async function startConfiguredWorker(
       taskQueue: config.temporal.taskQueue,
       db,
       glpi,
+      notify,
       maxConcurrentActivities: config.worker.maxConcurrentActivities,
       shutdownGraceSeconds: config.worker.shutdownGraceSeconds,
       metrics: monitoring.metrics,

@@ -11,12 +11,14 @@ import { createGlpiPort } from '../src/glpi/port';
 import { createWorker } from '../src/worker';
 import * as workflows from '../src/workflows';
 import { WORKFLOW_ACTIVITIES } from '../src/workflows/check-run';
+import { NOTIFY_ACTIVITIES } from '../src/workflows/notify';
 import { temporalAddress, testDatabase, uniqueTaskQueue, workflowBundle } from './support/services';
 
 describe('worker registration', () => {
   test('every startable workflow is exported by the module the worker bundles', () => {
     assert.ok(STARTABLE_WORKFLOWS.length >= 2);
-    for (const name of STARTABLE_WORKFLOWS) {
+    // The notification workflows are started by the checks and the watchdog Schedule, not by a client.
+    for (const name of [...STARTABLE_WORKFLOWS, 'notifyRun', 'watchNightlyRun']) {
       assert.equal(typeof (workflows as Record<string, unknown>)[name], 'function', `workflow ${name}`);
     }
   });
@@ -35,7 +37,8 @@ describe('worker registration', () => {
       });
       // Run it (a worker that never ran keeps its connection), check, and shut it down.
       const registered = await worker.runUntil(() => Promise.resolve([...worker.options.activities.keys()]));
-      for (const name of WORKFLOW_ACTIVITIES) assert.ok(registered.includes(name), `activity ${name} is registered`);
+      for (const name of [...WORKFLOW_ACTIVITIES, ...NOTIFY_ACTIVITIES])
+        assert.ok(registered.includes(name), `activity ${name} is registered`);
     } finally {
       await connection.close();
     }

@@ -20,6 +20,7 @@ import { fetchChain } from './support/history';
 import { ROOT, runTs } from './support/processes';
 import { temporalAddress, temporalClient, testDatabase, uniqueTaskQueue } from './support/services';
 import { spawnWorker, type WorkerProcess } from './support/worker-process';
+import { selfSignedCert, startHttpReceiver, startSmtpReceiver } from './support/notify-receivers';
 
 const SUFFIX = randomBytes(6).toString('hex');
 const SECRETS = {
@@ -28,7 +29,12 @@ const SECRETS = {
   glpiPassword: `SECRET-GLPI-PASSWORD-${SUFFIX}`,
   dbPassword: `SECRET-DB-PASSWORD-${SUFFIX}`,
   wrongToken: `SECRET-WRONG-TOKEN-${SUFFIX}`,
+  webhookToken: `SECRET-WEBHOOK-TOKEN-${SUFFIX}`,
+  chatToken: `SECRET-CHAT-TOKEN-${SUFFIX}`,
+  hmacSecret: `SECRET-HMAC-${SUFFIX}`,
+  smtpPassword: `SECRET-SMTP-PASSWORD-${SUFFIX}`,
 };
+const SMTP_USER = 'audit-mailer';
 const GLPI_USERNAME = 'audit-operator';
 
 /** Each secret as it could leak: itself, URL-encoded, Base64, and the Basic credentials of the login. */
@@ -106,7 +112,7 @@ async function dumpDatabase(adminUrl: string): Promise<{ text: string; rows: Rec
 describe('secrets audit', () => {
   test(
     'no credential shows in logs, histories, the database, reports or CLI output',
-    { timeout: 240_000 },
+    { timeout: 420_000 },
     async (t) => {
       const inventory = generateInventory({ devices: 300, seed: 31, awkwardSerials: true });
       const sim = await startGlpiSimulator({
@@ -135,6 +141,20 @@ describe('secrets audit', () => {
       await base.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
       const client = new Client({ connection: base.connection, namespace });
 
+      // The notification channels, with secrets in the webhook URLs, the HMAC key and the SMTP password.
+      // The webhook fails once per run, the chat always refuses and echoes its URL (the token) in its answer.
+      const cert = selfSignedCert();
+      const webhook = await startHttpReceiver({
+        path: `/hooks/${SECRETS.webhookToken}`,
+        signingSecret: SECRETS.hmacSecret,
+        answer: (r) => (r.index % 2 === 0 ? { status: 503, body: `busy at ${r.path}` } : { status: 200 }),
+      });
+      const chat = await startHttpReceiver({
+        path: `/services/T0/B0/${SECRETS.chatToken}`,
+        answer: (r) => ({ status: 403, body: `invalid token in ${r.path}` }),
+      });
+      const smtp = await startSmtpReceiver({ user: SMTP_USER, password: SECRETS.smtpPassword, cert });
+
       const env: NodeJS.ProcessEnv = {
         DATABASE_URL: databaseUrl.toString(),
         TEMPORAL_ADDRESS: temporalAddress(),
@@ -148,6 +168,15 @@ describe('secrets audit', () => {
         CHECK_BATCH_SIZE: '100',
         CHECK_RETRY_INITIAL_SECONDS: '1',
         CHECK_HEARTBEAT_TIMEOUT_SECONDS: '5',
+        NOTIFY_ON: 'always',
+        NOTIFY_WEBHOOK_URL: webhook.url,
+        NOTIFY_WEBHOOK_SECRET: SECRETS.hmacSecret,
+        NOTIFY_CHAT_WEBHOOK_URL: chat.url,
+        SMTP_URL: `smtp://${SMTP_USER}:${encodeURIComponent(SECRETS.smtpPassword)}@127.0.0.1:${smtp.port}`,
+        SMTP_TLS_CA_FILE: cert.certFile,
+        NOTIFY_EMAIL_TO: 'audit@example.org',
+        NOTIFY_EMAIL_FROM: 'glpi-check@example.org',
+        NOTIFY_RETRY_INITIAL_SECONDS: '1',
       };
       const credentialSets: { name: string; env: NodeJS.ProcessEnv; succeeds: boolean }[] = [
         { name: 'user token', env: { GLPI_USER_TOKEN: SECRETS.userToken }, succeeds: true },
@@ -179,6 +208,12 @@ describe('secrets audit', () => {
           );
         assert.equal(outcome.startsWith('completed'), credentials.succeeds, `the ${credentials.name} run: ${outcome}`);
         material.push({ label: `workflow outcome (${credentials.name})`, text: outcome });
+        // The run's notifications, once every channel is delivered or failed.
+        const notifyId = `notify-${workflowId}-${runId}`;
+        const notifyHandle = client.workflow.getHandle(notifyId);
+        const deliveries: unknown = await notifyHandle.result();
+        material.push({ label: `notification outcome (${credentials.name})`, text: JSON.stringify(deliveries) });
+        runs.push({ workflowId: notifyId, runId: (await notifyHandle.describe()).runId });
         const status = await runTs('src/cli/start-check.ts', ['--status', workflowId, '--json'], runEnv);
         material.push({
           label: `start-check --status --json (${credentials.name})`,
@@ -187,6 +222,28 @@ describe('secrets audit', () => {
         await worker.kill('SIGTERM');
         material.push({ label: `worker output (${credentials.name})`, text: worker.output() });
       }
+
+      // Every run notified every channel, through the error paths: what the receivers got is searched too
+      // (bodies, headers and messages; not the URL a receiver was called at, which is its own).
+      assert.equal(webhook.processed.size, credentialSets.length, 'each run reached the webhook');
+      assert.ok(
+        webhook.requests.some((r) => r.answered === 503),
+        'the webhook failed once per run',
+      );
+      assert.ok(
+        webhook.requests.every((r) => r.signatureValid === true),
+        'every webhook request was signed',
+      );
+      assert.equal(chat.requests.length, credentialSets.length, 'each run reached the chat, which refused it');
+      assert.equal(smtp.accepted.length, credentialSets.length, 'each run sent one e-mail');
+      for (const r of [...webhook.requests, ...chat.requests]) {
+        material.push({ label: `webhook request ${r.index}`, text: JSON.stringify(r.headers) + r.body });
+      }
+      for (const m of smtp.received) material.push({ label: `e-mail ${m.messageId}`, text: m.raw });
+      const doctor = await runTs('src/cli/doctor.ts', ['--json'], { ...env, GLPI_USER_TOKEN: SECRETS.userToken });
+      assert.match(doctor.stdout, /"name": "notifications"/);
+      assert.match(doctor.stdout, /chat webhook 127\.0\.0\.1:\d+ answered HTTP 403: invalid token in \[redacted\]/);
+      material.push({ label: 'doctor --json', text: doctor.stdout + doctor.stderr });
 
       // The workers really logged at DEBUG, through the error paths, and the failed run says why.
       const logs = material.filter((m) => m.label.startsWith('worker output')).map((m) => m.text);
@@ -219,6 +276,7 @@ describe('secrets audit', () => {
         `every table dumped: ${JSON.stringify(dump.rows)}`,
       );
       assert.ok((dump.rows.check_runs ?? 0) >= 2, 'the run rows were dumped');
+      assert.equal(dump.rows.notification_deliveries, 3 * credentialSets.length, 'the delivery records were dumped');
       material.push({ label: 'database dump', text: dump.text });
 
       const reportCli = join(ROOT, 'src', 'cli', 'report.ts');
@@ -230,7 +288,9 @@ describe('secrets audit', () => {
           for (const format of ['json', 'html', 'csv', 'text']) {
             const report = await runTs('src/cli/report.ts', ['--run', String(id), '--format', format], env);
             assert.equal(report.code, 0, `report of run ${id} as ${format}: ${report.stderr}`);
-            assert.ok(report.stdout.length > 100, `the ${format} report of run ${id} has content`);
+            // A run that failed while planning (the wrong token) has a closed row and no results: its CSV is the header alone.
+            if (format !== 'csv' || id !== runIds[runIds.length - 1])
+              assert.ok(report.stdout.length > 100, `the ${format} report of run ${id} has content`);
             material.push({ label: `report --run ${id} --format ${format}`, text: report.stdout + report.stderr });
           }
         }

@@ -27,6 +27,7 @@ import type { BatchDescriptor, BatchRules, BatchSummary, RunPlan, RunReport } fr
 import { parseScope, scopeWarning } from '../glpi/scope';
 import type { GlpiItem, GlpiLookupSession, GlpiPort, SerialLookup } from './glpi-port';
 import { beat, heartbeatState, onRetryLadder, type LadderInput } from './retry-ladder';
+export { createNotifyActivities, type NotifyActivities, type NotifyDeps } from './notify';
 
 export interface ActivityDeps {
   db: Db;
@@ -395,6 +396,8 @@ function logFinalReport(report: RunReport, reason?: string): void {
   }
 }
 
+/** The check's own activities (the notification ones are NotifyActivities, in ./notify: they keep
+ * their own retry policy and are not on the ladder). */
 export type CheckActivities = ReturnType<typeof createActivities>;
 
 /**

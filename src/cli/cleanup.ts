@@ -3,6 +3,7 @@
  * Lists checks that have been running longer than the limit and terminates them; closes the
  * run rows that are still `running` although their workflow is not (src/orphaned-runs.ts).
  */
+import { notifyTerminatedRun } from '../notify/start';
 import { createInterface } from 'node:readline/promises';
 import type { Client } from '@temporalio/client';
 import { runningChecks, runStartedAt } from '../client';
@@ -139,6 +140,21 @@ async function cleanup(client: Client, config: ServiceConfig, opts: ReturnType<t
           `warning: ${run.workflowId} terminated, but its run row was not updated: ${(error as Error).message}`,
         ),
       );
+      // Nor notify: the notification workflow is started here, with the key the run would have used.
+      const row = await db.checkRun.findFirst({
+        where: { workflowId: run.workflowId, status: 'cancelled' },
+        orderBy: { id: 'desc' },
+      });
+      if (row) {
+        await notifyTerminatedRun(client, config.temporal.taskQueue, {
+          workflowId: row.workflowId,
+          runId: row.runId,
+          checkRunId: row.id,
+          reason,
+        }).catch((error: unknown) =>
+          console.error(`warning: ${run.workflowId} terminated, but not notified: ${(error as Error).message}`),
+        );
+      }
       if (!opts.json) console.log(`Terminated ${run.workflowId}.`);
     }
   } finally {

@@ -9,6 +9,7 @@ import {
   checkGlpi,
   checkInventory,
   checkOrphanedRuns,
+  checkNotifications,
   checkRunningChecks,
   checkSchedule,
   checkWorkers,
@@ -19,6 +20,7 @@ import {
 import { createGlpiPort } from '../glpi/port';
 import { createDb } from '../db/client';
 import { COMMAND_CONNECT_TIMEOUT_MS } from '../db/pg';
+import { configuredChannels, loadNotifyConfig } from '../notify/config';
 import { EXIT as EXIT_CODES, parseArguments, runCli, UsageError } from './run';
 
 const USAGE = `Usage: npm run doctor -- [--json] [--max-run-age-hours 6] [--backlog 100]
@@ -29,7 +31,8 @@ when no worker polls); activities beyond their second attempt; task-queue backlo
 schedule (missing, paused, a missed night); run rows still "running" in the database whose
 workflow is not (npm run cleanup closes them); GLPI reachable with accepted credentials
 (down or not answering as GLPI is critical); the database reachable and migrated; an
-inventory with no active device.
+inventory with no active device; notification deliveries that
+failed in the last 7 days.
 
 Exit codes: 0 all ok, 1 at least one warning, 2 bad arguments, 5 at least one critical —
 fit for cron and monitoring (a cron job that mails on non-zero; in a Nagios/Icinga check,
@@ -136,13 +139,22 @@ runCli(USAGE, async (args) => {
     );
     return EXIT.critical;
   }
-  const [temporalResults, glpi, database, inventory] = await Promise.all([
+  let notifyChannels: string[] | Error;
+  try {
+    notifyChannels = configuredChannels(loadNotifyConfig());
+  } catch (error) {
+    notifyChannels = error as Error;
+  }
+  const [temporalResults, glpi, database, inventory, notifications] = await Promise.all([
     temporalChecks(config, thresholds),
     checkGlpi(() => createGlpiPort()),
     checkDatabase(config.databaseUrl),
     databaseChecks(config, checkInventory),
+    notifyChannels instanceof Error
+      ? Promise.resolve<DoctorCheck>({ name: 'notifications', verdict: 'critical', detail: notifyChannels.message })
+      : checkNotifications(config.databaseUrl, notifyChannels),
   ]);
-  const checks = [...temporalResults, glpi, database, ...inventory];
+  const checks = [...temporalResults, glpi, database, ...inventory, notifications];
   const worst = checks.reduce<Verdict>((w, c) => (EXIT[c.verdict] > EXIT[w] ? c.verdict : w), 'ok');
   if (json) console.log(JSON.stringify({ verdict: worst, checks }, null, 2));
   else {

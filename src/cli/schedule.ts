@@ -3,7 +3,7 @@
  */
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { loadConfig, type ServiceConfig } from '../config';
-import { daylightSavingWarning, describeSchedule, ensureSchedule, triggerSchedule } from '../schedule';
+import { daylightSavingWarning, deleteWatchdog, describeSchedule, ensureSchedule, triggerSchedule } from '../schedule';
 import { CommandError, parseArguments, rejectExtraArguments, runCli, UsageError } from './run';
 import { withTemporal } from './temporal';
 
@@ -148,6 +148,7 @@ async function run(client: Client, config: ServiceConfig, opts: ReturnType<typeo
       }
       case 'delete':
         await handle.delete();
+        await deleteWatchdog(client, config);
         out(opts.json, { scheduleId: config.schedule.id, deleted: true }, `Schedule ${config.schedule.id} deleted.`);
         return 0;
     }

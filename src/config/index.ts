@@ -42,7 +42,14 @@ export interface ServiceConfig {
     retiredStates: string;
   };
   worker: { maxConcurrentActivities: number; shutdownGraceSeconds: number; ensureSchedule: boolean };
-  schedule: { id: string; time: string; timezone: string; catchupWindowSeconds: number };
+  schedule: {
+    id: string;
+    time: string;
+    timezone: string;
+    catchupWindowSeconds: number;
+    /** NOTIFY_MISSED_NIGHT_GRACE_SECONDS: the watchdog looks this long after the catch-up window ends. */
+    missedNightGraceSeconds?: number;
+  };
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   logFormat: 'TEXT' | 'JSON';
   /** port 0: no metrics endpoint; sdkPort 0: no SDK metrics. */
@@ -102,6 +109,7 @@ export function loadConfig(env: Env = environment()): ServiceConfig {
       time: read('CHECK_TIME'),
       timezone: read('CHECK_TIMEZONE') ?? hostTimezone(),
       catchupWindowSeconds: read('CHECK_CATCHUP_WINDOW_SECONDS'),
+      missedNightGraceSeconds: read('NOTIFY_MISSED_NIGHT_GRACE_SECONDS'),
     },
     logLevel: read('LOG_LEVEL'),
     logFormat: read('LOG_FORMAT'),
@@ -133,5 +141,31 @@ export function loadGlpiSettings(env: Env = environment()) {
     retryAttempts: read('GLPI_RETRY_ATTEMPTS'),
     retryBaseDelayMs: read('GLPI_RETRY_BASE_DELAY_MS'),
     retryBudgetMs: read('GLPI_RETRY_BUDGET_MS'),
+  };
+}
+
+/** The notification settings as read from the environment; src/notify/config.ts checks how they combine. */
+export function loadNotifySettings(env: Env = environment()) {
+  const read = <N extends SettingName>(name: N) => readSetting(name, env);
+  return {
+    webhookUrl: read('NOTIFY_WEBHOOK_URL'),
+    webhookSecret: read('NOTIFY_WEBHOOK_SECRET'),
+    webhookOn: read('NOTIFY_WEBHOOK_ON'),
+    chatUrl: read('NOTIFY_CHAT_WEBHOOK_URL'),
+    chatOn: read('NOTIFY_CHAT_ON'),
+    smtpUrl: read('SMTP_URL'),
+    smtpRequireTls: read('SMTP_REQUIRE_TLS'),
+    smtpCaFile: read('SMTP_TLS_CA_FILE'),
+    emailTo: read('NOTIFY_EMAIL_TO'),
+    emailFrom: read('NOTIFY_EMAIL_FROM'),
+    emailOn: read('NOTIFY_EMAIL_ON'),
+    on: read('NOTIFY_ON'),
+    maxProblems: read('NOTIFY_MAX_PROBLEMS'),
+    timeoutMs: read('NOTIFY_TIMEOUT_MS'),
+    retryInitialSeconds: read('NOTIFY_RETRY_INITIAL_SECONDS'),
+    maxAttempts: read('NOTIFY_MAX_ATTEMPTS'),
+    missedNightGraceSeconds: read('NOTIFY_MISSED_NIGHT_GRACE_SECONDS'),
+    uiUrl: read('TEMPORAL_UI_URL'),
+    namespace: read('TEMPORAL_NAMESPACE'),
   };
 }

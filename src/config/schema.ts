@@ -25,6 +25,7 @@ export const SECTIONS = {
   worker: 'Worker',
   web: 'Web page (`npm run web`)',
   metrics: 'Metrics and health (the worker)',
+  notify: 'Notifications (read by the worker)',
   logging: 'Logging and errors',
   dev: 'Local stack and tools (`npm run dev`, `npm run demo`, `npm run setup`)',
 } as const;
@@ -139,6 +140,34 @@ function itemtypeList(value: string): string | undefined {
 }
 
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+
+/** When a channel gets a message (README: Notifications). */
+export const NOTIFY_WHEN = ['always', 'change', 'problem', 'never'] as const;
+export type NotifyWhen = (typeof NOTIFY_WHEN)[number];
+
+function notifyWhen(value: string): string | undefined {
+  const lower = value.toLowerCase();
+  return (NOTIFY_WHEN as readonly string[]).includes(lower) ? lower : undefined;
+}
+
+function smtpUrl(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A plain address (local@domain): what SMTP's MAIL FROM / RCPT TO accept, without display names. */
+export const EMAIL_ADDRESS = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
+
+function emailList(value: string): string | undefined {
+  const list = value.split(',').map((a) => a.trim());
+  return list.length > 0 && list.every((a) => EMAIL_ADDRESS.test(a)) ? list.join(',') : undefined;
+}
+
+const NOTIFY_WHEN_FORMAT = 'always, change, problem or never';
 
 export const SETTINGS = {
   ENV_FILE: {
@@ -597,6 +626,148 @@ export const SETTINGS = {
     kind: 'text',
     secret: true,
     description: 'bearer token for `WEB_AUTH=token` (16 characters at least)',
+  },
+  NOTIFY_WEBHOOK_URL: {
+    section: 'notify',
+    kind: 'text',
+    secret: true,
+    defaultText: 'none (no webhook)',
+    format: 'an http(s) URL',
+    check: httpUrl,
+    description: 'generic webhook: a JSON POST after each run and for a missed night (README: Notifications)',
+  },
+  NOTIFY_WEBHOOK_SECRET: {
+    section: 'notify',
+    kind: 'text',
+    secret: true,
+    raw: true,
+    defaultText: 'none (unsigned)',
+    description: 'HMAC-SHA256 key: the webhook gets `X-Signature-256` over the timestamp and the body',
+  },
+  NOTIFY_WEBHOOK_ON: {
+    section: 'notify',
+    kind: 'text',
+    defaultText: 'NOTIFY_ON',
+    format: NOTIFY_WHEN_FORMAT,
+    check: notifyWhen,
+    description: 'when the webhook gets a message',
+  },
+  NOTIFY_CHAT_WEBHOOK_URL: {
+    section: 'notify',
+    kind: 'text',
+    secret: true,
+    defaultText: 'none (no chat)',
+    format: 'an http(s) URL',
+    check: httpUrl,
+    description: 'Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat)',
+  },
+  NOTIFY_CHAT_ON: {
+    section: 'notify',
+    kind: 'text',
+    defaultText: 'NOTIFY_ON',
+    format: NOTIFY_WHEN_FORMAT,
+    check: notifyWhen,
+    description: 'when the chat gets a message',
+  },
+  SMTP_URL: {
+    section: 'notify',
+    kind: 'text',
+    secret: true,
+    defaultText: 'none (no e-mail)',
+    format: 'smtp://user:password@host:587 (STARTTLS) or smtps://…:465 (TLS)',
+    check: smtpUrl,
+    description:
+      'the mail server; user and password URL-encoded; smtp:// must upgrade with STARTTLS unless `SMTP_REQUIRE_TLS=false`',
+  },
+  SMTP_REQUIRE_TLS: {
+    section: 'notify',
+    kind: 'boolean',
+    default: true,
+    description: 'refuse to send over smtp:// when the server does not offer STARTTLS',
+  },
+  SMTP_TLS_CA_FILE: {
+    section: 'notify',
+    kind: 'text',
+    defaultText: 'the system’s CAs',
+    format: 'a PEM file',
+    description: 'CA certificate(s) the mail server’s certificate is verified against (a private CA)',
+  },
+  NOTIFY_EMAIL_TO: {
+    section: 'notify',
+    kind: 'text',
+    defaultText: '— (required with SMTP_URL)',
+    format: 'comma-separated addresses (name@example.org)',
+    check: emailList,
+    description: 'recipients of the e-mail',
+  },
+  NOTIFY_EMAIL_FROM: {
+    section: 'notify',
+    kind: 'text',
+    defaultText: '— (required with SMTP_URL)',
+    format: 'an address (name@example.org)',
+    check: (v) => (EMAIL_ADDRESS.test(v) ? v : undefined),
+    description: 'sender of the e-mail',
+  },
+  NOTIFY_EMAIL_ON: {
+    section: 'notify',
+    kind: 'text',
+    defaultText: 'NOTIFY_ON',
+    format: NOTIFY_WHEN_FORMAT,
+    check: notifyWhen,
+    description: 'when the e-mail is sent',
+  },
+  NOTIFY_ON: {
+    section: 'notify',
+    kind: 'text',
+    default: 'change',
+    format: NOTIFY_WHEN_FORMAT,
+    check: notifyWhen,
+    description: 'when every channel gets a message (README: Notifications)',
+  },
+  NOTIFY_MAX_PROBLEMS: {
+    section: 'notify',
+    kind: 'integer',
+    default: 10,
+    min: 0,
+    max: 100,
+    description: 'new problems listed (with links) in a message',
+  },
+  NOTIFY_TIMEOUT_MS: {
+    section: 'notify',
+    kind: 'integer',
+    default: 15_000,
+    min: 500,
+    max: 300_000,
+    unit: 'ms',
+    description: 'one delivery attempt (connect, send, answer)',
+  },
+  NOTIFY_RETRY_INITIAL_SECONDS: {
+    section: 'notify',
+    kind: 'integer',
+    default: 10,
+    min: 1,
+    max: 3600,
+    unit: 's',
+    description: 'first wait before a failed delivery is retried (then ×3, at most 30 min)',
+  },
+  NOTIFY_MAX_ATTEMPTS: {
+    section: 'notify',
+    kind: 'integer',
+    default: 10,
+    min: 1,
+    max: 100,
+    description:
+      'attempts per channel and run (10 spread over about 2 h 20 min with the defaults); then the delivery is `failed`',
+  },
+  NOTIFY_MISSED_NIGHT_GRACE_SECONDS: {
+    section: 'notify',
+    kind: 'integer',
+    default: 900,
+    min: 60,
+    max: 86_400,
+    unit: 's',
+    description:
+      'the watchdog looks for the night’s run this long after CHECK_TIME + the catch-up window (read by `schedule ensure`)',
   },
 
   METRICS_PORT: {

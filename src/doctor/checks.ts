@@ -6,8 +6,9 @@ import type { Client } from '@temporalio/client';
 import { LIVE_POLLER_SECONDS, runningChecks, runStartedAt, taskQueuePollers } from '../client';
 import type { ServiceConfig } from '../config';
 import { duration } from '../core/duration';
-import type { Db } from '../db/client';
+import { createDb, type Db } from '../db/client';
 import { pendingMigrations } from '../db/migrate';
+import { failedDeliveries } from '../db/notifications';
 import { describeOrphan, findOrphanedRuns } from '../orphaned-runs';
 import { redactDatabaseUrl } from '../db/url';
 import type { GlpiPort } from '../activities/glpi-port';
@@ -226,5 +227,38 @@ export async function checkDatabase(url: string): Promise<DoctorCheck> {
       : ok('database', `${redactDatabaseUrl(url)} reachable and migrated`);
   } catch (error) {
     return critical('database', `cannot use ${redactDatabaseUrl(url)}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Notifications: which channels this configuration has, and any delivery that failed for good
+ * in the last `days` days (the channel and the reason recorded by the worker).
+ */
+export async function checkNotifications(
+  url: string,
+  channels: readonly string[],
+  days = 7,
+  now = Date.now(),
+): Promise<DoctorCheck> {
+  const configured = channels.length ? `channels ${channels.join(', ')}` : 'no channel configured';
+  const db = createDb(url, { poolSize: 1, connectTimeoutMs: 5_000 });
+  try {
+    const failed = await failedDeliveries(db, new Date(now - days * 86_400_000));
+    if (failed.length === 0) return ok('notifications', `${configured}; no failed delivery in ${days} days`);
+    const lines = failed
+      .slice(0, 3)
+      .map(
+        (f) =>
+          `${f.channel} (${f.kind}${f.checkRunId !== null ? `, run ${f.checkRunId}` : ''}, ${f.attempts} attempts): ${f.lastError ?? 'no reason recorded'}`,
+      );
+    const more = failed.length > 3 ? `; ${failed.length - 3} more` : '';
+    return warning(
+      'notifications',
+      `${failed.length} delivery(ies) failed in ${days} days: ${lines.join('; ')}${more}`,
+    );
+  } catch (error) {
+    return warning('notifications', `cannot read the delivery records: ${(error as Error).message.split('\n')[0]}`);
+  } finally {
+    await db.$disconnect();
   }
 }

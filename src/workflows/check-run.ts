@@ -27,6 +27,7 @@ import { addFindingCounts } from '../core/findings';
 import { CHECK_DEVICES_TOTAL, CHECK_OUTCOME, CHECK_RUN_ID, CHECK_TRIGGER } from './search-attributes';
 import { CRASH_RETRY, MAXIMUM_ATTEMPTS } from '../core/retry-ladder';
 import { planningProgress, progressFields, progressLine, progressOf } from './progress';
+import { startRunNotification } from './notify';
 import {
   type BatchDescriptor,
   type BatchSummary,
@@ -245,14 +246,22 @@ export async function runCheck({
       const cancelled = isCancellation(error);
       const reason = reasonOf(error);
       // Every run that reached a worker ends with its row closed, with the reason.
-      await CancellationScope.nonCancellable(() =>
+      const closed = await CancellationScope.nonCancellable(() =>
         acts.closeUnstartedRun({ ...id, outcome: cancelled ? 'cancelled' : 'failed', reason }),
-      ).catch((closeError: unknown) => log.error('The run row could not be closed', { reason: reasonOf(closeError) }));
+      ).catch((closeError: unknown) => {
+        log.error('The run row could not be closed', { reason: reasonOf(closeError) });
+        return undefined;
+      });
       showOutcome(
         visibility,
         cancelled ? 'cancelled' : 'failed',
         `Check (${visibility.trigger}) ${cancelled ? 'cancelled' : 'failed'} before it started: ${reason}`,
       );
+      await startRunNotification({
+        checkRunId: closed?.checkRunId,
+        outcome: cancelled ? 'cancelled' : 'failed',
+        reason,
+      });
       if (cancelled) throw error;
       log.error('Check failed before it started', { reason, attempt: planning.attempt });
       throw ApplicationFailure.nonRetryable(`check failed: ${reason}`, 'CheckFailed');
@@ -277,6 +286,7 @@ export async function runCheck({
     await CancellationScope.nonCancellable(() =>
       acts.finishRun({ checkRunId: run.plan.checkRunId, outcome, reason, database }),
     );
+    await startRunNotification({ checkRunId: run.plan.checkRunId, outcome, reason });
     log.error(outcome === 'cancelled' ? 'Check cancelled' : 'Check failed', {
       checkRunId: run.plan.checkRunId,
       reason,
@@ -300,6 +310,7 @@ export async function runCheck({
     `${headline(visibility, report.total)} ${report.status}: found ${report.found}, conflicts ${report.conflicts}, ` +
       `not found ${report.notFound}, errors ${report.errors}`,
   );
+  await startRunNotification({ checkRunId: report.checkRunId, outcome: report.status });
   return report;
 }
 

@@ -9,6 +9,7 @@ import type { RunTrigger } from '../core/results';
 import type { CheckAllDevicesInput, CheckDevicesInput, RunReport } from './types';
 
 export { progressQuery } from './check-run';
+export { notifyRun, watchNightlyRun } from './notify';
 
 /** This execution chain's run: the chain's first run id names it in the database. */
 function runOf(trigger: RunTrigger, database: string | undefined): RunIdentity {

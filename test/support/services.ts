@@ -100,6 +100,7 @@ export async function startWorker(deps: {
   glpi: GlpiPort;
   taskQueue?: string;
   activityOverrides?: WorkerDeps['activityOverrides'];
+  notify?: WorkerDeps['notify'];
 }): Promise<RunningWorker> {
   const taskQueue = deps.taskQueue ?? uniqueTaskQueue();
   const connection = await NativeConnection.connect({ address: temporalAddress() });
@@ -112,6 +113,7 @@ export async function startWorker(deps: {
     workflowBundle: await workflowBundle(),
     shutdownGraceSeconds: 1,
     activityOverrides: deps.activityOverrides,
+    notify: deps.notify,
   });
   const stopped = worker.run().finally(() => connection.close());
   let stopping: Promise<void> | undefined;
