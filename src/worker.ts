@@ -27,7 +27,7 @@ import type { ServiceMetrics } from './metrics/registry';
 import { connectClient } from './client';
 import { connectNative } from './temporal/connection';
 import { daylightSavingWarning, ensureSchedule } from './schedule';
-import { verifiedWorkflowBundle } from './workflow-bundle';
+import { quietBundlerLogger, verifiedWorkflowBundle } from './workflow-bundle';
 
 export const WORKFLOWS_PATH = require.resolve('./workflows');
 
@@ -61,15 +61,6 @@ export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
 export function prebuiltBundle(): WorkflowBundleOption | undefined {
   return __filename.endsWith('.js') ? { codePath: verifiedWorkflowBundle().codePath } : undefined;
 }
-
-const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
 
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   return Worker.create({

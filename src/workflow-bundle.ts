@@ -72,7 +72,8 @@ function temporalWorkflowVersion(): string {
   return pkg.version;
 }
 
-const quietBundlerLogger = {
+/** webpack's report would fill the log at INFO: only its warnings and errors are shown. */
+export const quietBundlerLogger = {
   log: () => undefined,
   trace: () => undefined,
   debug: () => undefined,

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
-import { inventoryOnBothSides, TEST_USER_TOKEN } from './support/glpi';
+import { inventoryOnBothSides, stackEnv, TEST_USER_TOKEN } from './support/glpi';
 import { runTs, spawnTs } from './support/processes';
-import { temporalAddress, uniqueTaskQueue } from './support/services';
+import { uniqueTaskQueue } from './support/services';
 import { freePort } from './support/tls-front';
 import { spawnWorker } from './support/worker-process';
 import { PROMTOOL, requirePromtool } from './support/promtool';
@@ -37,11 +37,7 @@ describe('worker metrics and health', async () => {
   const taskQueue = uniqueTaskQueue();
   const [port, sdkPort] = [await freePort(), await freePort()];
   const env = {
-    TEMPORAL_ADDRESS: temporalAddress(),
-    TASK_QUEUE: taskQueue,
-    DATABASE_URL: url,
-    GLPI_URL: sim.url,
-    GLPI_USER_TOKEN: TEST_USER_TOKEN,
+    ...stackEnv(taskQueue, url, sim.url),
     CHECK_BATCH_SIZE: '20',
     CHECK_BATCH_CONCURRENCY: '2',
     METRICS_PORT: String(port),

@@ -15,7 +15,7 @@ import { loadConfig } from '../src/config';
 import { insertDevices } from '../src/db/devices';
 import { checkAllDevices } from '../src/workflows';
 import type { Progress } from '../src/workflows/types';
-import { glpiFor, inventoryOnBothSides, startSimulator, TEST_USER_TOKEN } from './support/glpi';
+import { glpiFor, inventoryOnBothSides, stackEnv, startSimulator, TEST_USER_TOKEN } from './support/glpi';
 import { runTs, spawnTs } from './support/processes';
 import { rejectionOf } from './support/rejection';
 import { startWorker, temporalAddress, testDatabase, uniqueTaskQueue } from './support/services';
@@ -50,7 +50,7 @@ describe('run lifecycle', async () => {
   test('start-check --device NOPE: exit 1 naming it, a failed row with the reason, and report shows it', async () => {
     const { inv, sim, db, url } = await inventoryOnBothSides(20, 3);
     const { taskQueue } = await startWorker({ db, glpi: glpiFor(sim) });
-    const env = { TEMPORAL_ADDRESS: temporalAddress(), TASK_QUEUE: taskQueue, DATABASE_URL: url };
+    const env = stackEnv(taskQueue, url);
     const known = inv.devices[0].serial;
     const started = await runTs(START_CHECK, ['--device', 'NOPE', '--device', known], env);
     assert.equal(started.code, 1, started.stdout + started.stderr);
@@ -98,7 +98,7 @@ describe('run lifecycle', async () => {
     await insertDevices(other.db, inv.devices);
     const { taskQueue } = await startWorker({ db, glpi: glpiFor(sim) });
     // The run is started with the other database's URL: this worker must not take it.
-    const env = { TEMPORAL_ADDRESS: temporalAddress(), TASK_QUEUE: taskQueue, DATABASE_URL: other.url };
+    const env = stackEnv(taskQueue, other.url);
     const began = Date.now();
     const run = await runTs(START_CHECK, ['--sync'], env);
     const seconds = (Date.now() - began) / 1000;
@@ -135,7 +135,7 @@ describe('run lifecycle', async () => {
     assert.equal(waiting.planning?.maxAttempts, 4);
     assert.match(waiting.planning?.lastFailure ?? '', /GLPI|connect|socket|reset|unavailable/i);
 
-    const env = { TEMPORAL_ADDRESS: temporalAddress(), TASK_QUEUE: taskQueue, DATABASE_URL: url };
+    const env = stackEnv(taskQueue, url);
     const status = await runTs(START_CHECK, ['--status', workflowId], env);
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /phase:\s+planning/);
@@ -168,11 +168,7 @@ describe('run lifecycle', async () => {
     await until('the run row', async () => (await db.checkRun.findFirst({ where: { workflowId } })) ?? undefined);
     await handle.terminate('terminated in the Temporal UI');
     const env = {
-      TEMPORAL_ADDRESS: temporalAddress(),
-      TASK_QUEUE: taskQueue,
-      DATABASE_URL: url,
-      GLPI_URL: sim.url,
-      GLPI_USER_TOKEN: TEST_USER_TOKEN,
+      ...stackEnv(taskQueue, url, sim.url),
     };
     const doctor = JSON.parse((await runTs('src/cli/doctor.ts', ['--json'], env)).stdout) as DoctorJson;
     const orphans = checkOf(doctor, 'run rows');
@@ -198,9 +194,7 @@ describe('run lifecycle', async () => {
     const { sim, db, url } = await inventoryOnBothSides(1200, 8, { faults: { latencyMs: 300 } });
     const { taskQueue } = await startWorker({ db, glpi: glpiFor(sim) });
     const env = {
-      TEMPORAL_ADDRESS: temporalAddress(),
-      TASK_QUEUE: taskQueue,
-      DATABASE_URL: url,
+      ...stackEnv(taskQueue, url),
       CHECK_BATCH_SIZE: '50',
       CHECK_BATCH_CONCURRENCY: '2',
     };
@@ -230,9 +224,7 @@ describe('run lifecycle', async () => {
     const { url, db } = await testDatabase();
     const idle = uniqueTaskQueue('idle');
     const env = {
-      TEMPORAL_ADDRESS: temporalAddress(),
-      TASK_QUEUE: idle,
-      DATABASE_URL: url,
+      ...stackEnv(idle, url),
       // A closed port: GLPI down.
       GLPI_URL: 'http://127.0.0.1:9/apirest.php',
       GLPI_USER_TOKEN: TEST_USER_TOKEN,
@@ -276,7 +268,7 @@ describe('run lifecycle', async () => {
     const { db, url } = await testDatabase();
     const sim = await startSimulator({ items: [] });
     const { taskQueue } = await startWorker({ db, glpi: glpiFor(sim) });
-    const env = { TEMPORAL_ADDRESS: temporalAddress(), TASK_QUEUE: taskQueue, DATABASE_URL: url };
+    const env = stackEnv(taskQueue, url);
     const run = await runTs(START_CHECK, ['--sync', '--json'], env);
     assert.equal(run.code, 1, run.stdout + run.stderr);
     assert.match(run.stderr, /warning: the inventory has no active device: nothing was checked/);

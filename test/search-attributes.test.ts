@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { glpiFor, inventoryOnBothSides, TEST_USER_TOKEN } from './support/glpi';
+import { glpiFor, inventoryOnBothSides, stackEnv } from './support/glpi';
 import { runTs } from './support/processes';
-import { startWorker, temporalAddress, temporalClient, uniqueTaskQueue } from './support/services';
+import { startWorker, temporalClient, uniqueTaskQueue } from './support/services';
 import { spawnWorker } from './support/worker-process';
 import { CHECK_DEVICES_TOTAL, CHECK_OUTCOME, CHECK_RUN_ID, CHECK_TRIGGER } from '../src/workflows/search-attributes';
 
@@ -29,11 +29,7 @@ describe('search attributes on checks', async () => {
   const client = await temporalClient();
   const { taskQueue } = await startWorker({ db, glpi: glpiFor(sim) });
   const env = {
-    TEMPORAL_ADDRESS: temporalAddress(),
-    TASK_QUEUE: taskQueue,
-    DATABASE_URL: url,
-    GLPI_URL: sim.url,
-    GLPI_USER_TOKEN: TEST_USER_TOKEN,
+    ...stackEnv(taskQueue, url, sim.url),
     SCHEDULE_ID: `schedule-${taskQueue}`,
     CHECK_TIMEZONE: 'UTC',
     CHECK_BATCH_SIZE: '10',

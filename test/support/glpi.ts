@@ -13,7 +13,7 @@ import {
 import { createGlpiPort } from '../../src/glpi/port';
 import type { GlpiConfigOptions } from '../../src/glpi/config';
 import { insertDevices } from '../../src/db/devices';
-import { testDatabase } from './services';
+import { temporalAddress, testDatabase } from './services';
 
 export const TEST_USER_TOKEN = 'test-user-token-0123456789';
 
@@ -42,4 +42,17 @@ export async function inventoryOnBothSides(devices: number, seed?: number, simul
   const { db, url } = await testDatabase();
   await insertDevices(db, inv.devices);
   return { inv, sim, db, url };
+}
+
+/**
+ * The environment of a command (or spawned worker) on the test stack: this Temporal, a task
+ * queue, a database and, when given, the simulator with its test credentials.
+ */
+export function stackEnv(taskQueue: string, databaseUrl: string, glpiUrl?: string): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: temporalAddress(),
+    TASK_QUEUE: taskQueue,
+    DATABASE_URL: databaseUrl,
+    ...(glpiUrl ? { GLPI_URL: glpiUrl, GLPI_USER_TOKEN: TEST_USER_TOKEN } : {}),
+  };
 }
