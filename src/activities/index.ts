@@ -126,6 +126,27 @@ function toResultRow(
 const hasSerial = (device: BatchDevice) => !isNoSerialKey(device.serialNormalized);
 
 /**
+ * A second search over the devices of the batch still `not_found` (serials only): `rowFor` turns
+ * what it found into the device's new row, or keeps the row as it is (undefined).
+ */
+async function searchNotFound(
+  devices: readonly BatchDevice[],
+  progress: BatchProgress,
+  search: (serials: string[]) => Promise<Map<string, SerialLookup>>,
+  rowFor: (device: BatchDevice, lookup: SerialLookup) => ResultRow | undefined,
+): Promise<void> {
+  const byId = new Map(devices.filter(hasSerial).map((d) => [d.id, d]));
+  const unmatched = progress.rows.filter((row) => row.status === 'not_found' && byId.has(row.deviceId));
+  if (unmatched.length === 0) return;
+  const found = await search(unmatched.map((row) => byId.get(row.deviceId)!.serialNormalized));
+  progress.rows = progress.rows.map((row) => {
+    const device = byId.get(row.deviceId);
+    const lookup = device && row.status === 'not_found' ? found.get(device.serialNormalized) : undefined;
+    return (lookup && rowFor(device!, lookup)) ?? row;
+  });
+}
+
+/**
  * One white-space pass for the whole batch (not one per chunk): GLPI cards whose serial is stored
  * with stray white space, for the devices the exact lookups did not find. About one request per batch.
  */
@@ -137,18 +158,13 @@ async function whitespacePass(
   nowMs: number,
 ): Promise<void> {
   if (progress.whitespaceDone) return;
-  const byId = new Map(devices.filter(hasSerial).map((d) => [d.id, d]));
-  const unmatched = progress.rows.filter((row) => row.status === 'not_found' && byId.has(row.deviceId));
-  if (unmatched.length > 0) {
-    const found = await session.whitespacePass(unmatched.map((row) => byId.get(row.deviceId)!.serialNormalized));
-    progress.rows = progress.rows.map((row) => {
-      const device = byId.get(row.deviceId);
-      if (row.status !== 'not_found' || !device) return row;
-      const lookup = found.get(device.serialNormalized);
-      // A failed pass leaves the device `error`: it may well be in GLPI.
-      return lookup && lookup.status !== 'not_found' ? toResultRow(device, lookup, rules, nowMs) : row;
-    });
-  }
+  await searchNotFound(
+    devices,
+    progress,
+    (serials) => session.whitespacePass(serials),
+    // A failed pass leaves the device `error`: it may well be in GLPI.
+    (device, lookup) => (lookup.status !== 'not_found' ? toResultRow(device, lookup, rules, nowMs) : undefined),
+  );
   progress.whitespaceDone = true;
 }
 
@@ -166,24 +182,21 @@ async function trashPass(
   nowMs: number,
 ): Promise<void> {
   if (progress.trashDone) return;
-  const byId = new Map(devices.filter(hasSerial).map((d) => [d.id, d]));
-  const unmatched = progress.rows.filter((row) => row.status === 'not_found' && byId.has(row.deviceId));
-  if (unmatched.length > 0) {
-    const trashed = await session.trashPass(unmatched.map((row) => byId.get(row.deviceId)!.serialNormalized));
-    progress.rows = progress.rows.map((row) => {
-      const device = byId.get(row.deviceId);
-      if (row.status !== 'not_found' || !device) return row;
-      const lookup = trashed.get(device.serialNormalized);
-      if (!lookup || lookup.status === 'error' || lookup.items.length === 0) return row;
-      return toResultRow(
-        device,
-        { ...lookup, status: 'not_found', items: [], storedSerials: [] },
-        rules,
-        nowMs,
-        lookup.items,
-      );
-    });
-  }
+  await searchNotFound(
+    devices,
+    progress,
+    (serials) => session.trashPass(serials),
+    (device, lookup) =>
+      lookup.status === 'error' || lookup.items.length === 0
+        ? undefined
+        : toResultRow(
+            device,
+            { ...lookup, status: 'not_found', items: [], storedSerials: [] },
+            rules,
+            nowMs,
+            lookup.items,
+          ),
+  );
   progress.trashDone = true;
 }
 
