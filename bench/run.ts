@@ -53,6 +53,11 @@ function describeRun(r: RunRecord): string {
     `  CPU during the run   ${Object.entries(r.cpu.seconds)
       .map(([group, seconds]) => `${group} ${seconds} s`)
       .join(', ')} — machine ${Math.round(r.cpu.machineBusy * 100)} % busy over ${r.machine.cpus} cores`,
+    ...(r.reverse
+      ? [
+          `  reverse check        ${r.reverse.unknownCards} GLPI cards not in the inventory — ground truth ${r.reverse.expected}: ${r.reverse.exact ? 'exact' : 'WRONG'}`,
+        ]
+      : []),
     `  totals               ${JSON.stringify(r.totals)} — ground truth ${JSON.stringify(r.expected)}: ${r.verified ? 'exact' : 'WRONG'}`,
     ...(r.findings
       ? [
@@ -144,22 +149,25 @@ async function main(): Promise<number> {
     try {
       log(`Temporal dev server (ephemeral) at ${env.address}`);
       for (const devices of args.devices) {
-        log(
-          `\n== ${devices.toLocaleString('en')} devices, ${args.latencyMs} ms GLPI latency, GLPI concurrency ${args.glpiConcurrency}`,
-        );
-        const { record: measured, problems } = await measureRun({
-          ...args,
-          client,
-          temporalAddress: env.address,
-          machine,
-          devices,
-          log,
-        });
-        log(describeRun(measured));
-        record(measured);
-        if (problems.length > 0) {
-          failed = true;
-          console.error(`\nFAILED: the results are not exact:\n  ${problems.join('\n  ')}`);
+        for (const strategy of args.strategies) {
+          log(
+            `\n== ${devices.toLocaleString('en')} devices by ${strategy}, ${args.latencyMs} ms GLPI latency, GLPI concurrency ${args.glpiConcurrency}`,
+          );
+          const { record: measured, problems } = await measureRun({
+            ...args,
+            client,
+            temporalAddress: env.address,
+            machine,
+            devices,
+            strategy,
+            log,
+          });
+          log(describeRun(measured));
+          record(measured);
+          if (problems.length > 0) {
+            failed = true;
+            console.error(`\nFAILED: the results are not exact:\n  ${problems.join('\n  ')}`);
+          }
         }
       }
     } finally {

@@ -182,6 +182,8 @@ export function checkOptionsFrom(config: ServiceConfig): CheckOptions & RunDatab
     compareFields: config.check.compareFields,
     staleDays: config.check.staleDays,
     retiredStates: config.check.retiredStates,
+    strategy: config.check.strategy,
+    reverse: config.check.reverse,
   };
 }
 

@@ -57,7 +57,7 @@ describe('checkAllDevices on the real stack', () => {
     const report = await client.workflow.execute(checkAllDevices, {
       taskQueue,
       workflowId,
-      args: [{ batchSize: 10, batchConcurrency: 2, historyEventLimit: 60 }],
+      args: [{ batchSize: 10, batchConcurrency: 2, historyEventLimit: 60, strategy: 'search', reverse: false }],
     });
 
     assert.equal(report.checked, 300);

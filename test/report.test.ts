@@ -270,8 +270,10 @@ describe('npm run report', { concurrency: 4 }, async () => {
       'finding',
       'finding_kind',
     ]);
-    assert.equal(rows.length, 6);
-    const bySerial = new Map(rows.map((r) => [r[2], r]));
+    // The fleet rows (changes since the previous full check, unknown cards) follow the problem rows.
+    const problems = rows.filter((r) => !/^(change_|unknown_card)/.test(r[0]));
+    assert.equal(problems.length, 6);
+    const bySerial = new Map(problems.map((r) => [r[2], r]));
     const conflict = bySerial.get('A&B<1>')!;
     assert.equal(conflict[0], 'conflict');
     assert.equal(conflict[6], '12;13;14');
@@ -283,7 +285,7 @@ describe('npm run report', { concurrency: 4 }, async () => {
     assert.equal(bySerial.get(`'-dash`)?.[8], 'timeout\nafter 30 s');
     assert.equal(bySerial.get('ERR-1')?.[8], 'GLPI answered 503 <html> "busy"');
     assert.deepEqual(
-      rows.map((r) => r[0]),
+      problems.map((r) => r[0]),
       ['conflict', 'conflict', 'not_found', 'not_found', 'error', 'error'],
     );
   });
@@ -297,7 +299,18 @@ describe('npm run report', { concurrency: 4 }, async () => {
       notFound: Record<string, unknown>[];
       errors: { serial: string; error: string }[];
     };
-    assert.deepEqual(Object.keys(report), ['run', 'totals', 'scope', 'conflicts', 'notFound', 'errors', 'findings']);
+    assert.deepEqual(Object.keys(report), [
+      'run',
+      'totals',
+      'scope',
+      'conflicts',
+      'notFound',
+      'errors',
+      'findings',
+      'strategy',
+      'unknownCards',
+      'changes',
+    ]);
     assert.deepEqual(report.run, {
       id: fx.mainRun,
       workflowId: 'nightly-2025-11-25',

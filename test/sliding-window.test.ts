@@ -118,6 +118,11 @@ function stubs(behaviour: Pick<CheckActivities, 'checkBatch'> & Partial<CheckAct
       record('checkBatch', input);
       return behaviour.checkBatch(input);
     },
+    // PLAN has no scan lists: the scan activities are never called.
+    scanCards: () => Promise.reject(new Error('unexpected')),
+    finishScan: () => Promise.reject(new Error('unexpected')),
+    replanForSearch: () => Promise.reject(new Error('unexpected')),
+    classifyBatch: () => Promise.reject(new Error('unexpected')),
     markBatchFailed: (input) => {
       record('markBatchFailed', input);
       return behaviour.markBatchFailed ? behaviour.markBatchFailed(input) : Promise.reject(new Error('unexpected'));
@@ -163,7 +168,15 @@ describe('the sliding window, with stubbed activities (time skipping)', { timeou
     });
     return worker.runUntil(async () => {
       const handle = await env.client.workflow.start(checkAllDevices, { taskQueue, workflowId, args: [options] });
-      const input = { workflowId, runId: handle.firstExecutionRunId, trigger: 'manual', batchSize: options.batchSize };
+      // The workflow applies the schema's defaults for the strategy and the reverse check.
+      const input = {
+        workflowId,
+        runId: handle.firstExecutionRunId,
+        trigger: 'manual',
+        batchSize: options.batchSize,
+        strategy: 'auto',
+        reverse: true,
+      };
       return { outcome: await outcome(handle), planned: { activity: 'planRun', input, attempt: 1 } };
     });
   }

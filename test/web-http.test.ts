@@ -16,7 +16,8 @@ import { Secret } from '../src/redaction';
 import { buildWebApp, type WebDeps } from '../src/web/server';
 import { temporalLiveSource, type LiveSource } from '../src/web/live';
 import type { WebAuth } from '../src/web/auth';
-import { temporalAddress, temporalClient, testDatabase, uniqueTaskQueue } from './support/services';
+import { startWorker, temporalAddress, temporalClient, testDatabase, uniqueTaskQueue } from './support/services';
+import { glpiFor, startSimulator } from './support/glpi';
 
 const HOSTILE = {
   script: '<script>alert("xss")</script>',
@@ -170,6 +171,65 @@ describe('web page over HTTP', async () => {
       ['SAFE-1', 'HOSTILE-2'],
       'the filter and the order of the page',
     );
+  });
+
+  test('changes and missing cards: real data after two full checks, escaped and linked', async () => {
+    const { db: fleet } = await testDatabase();
+    await insertDevices(fleet, [
+      { serial: 'FLEET-1', name: 'stays found' },
+      { serial: 'FLEET-2', name: 'loses its card' },
+      { serial: 'FLEET-3', name: 'gains a card' },
+    ]);
+    const [one, two, three] = await fleet.device.findMany({ orderBy: { id: 'asc' } });
+    const stray = { id: 90, itemtype: 'Printer', name: HOSTILE.script, serial: 'STRAY-<1>', location: 'HQ > Floor 2' };
+    const sim = await startSimulator({
+      items: [
+        { id: 10, itemtype: 'Printer', name: 'stays found', serial: 'FLEET-1' },
+        { id: 20, itemtype: 'Printer', name: 'loses its card', serial: 'FLEET-2' },
+        stray,
+      ],
+    });
+    after(() => sim.stop());
+    const { taskQueue } = await startWorker({ db: fleet, glpi: glpiFor(sim) });
+    const client = await temporalClient();
+    const check = (id: string) =>
+      client.workflow.execute(checkAllDevices, { taskQueue, workflowId: `${id}-${taskQueue}`, args: [{}] });
+    const first = await check('web-fleet-1');
+    sim.setItems([
+      { id: 10, itemtype: 'Printer', name: 'stays found', serial: 'FLEET-1' },
+      { id: 30, itemtype: 'Printer', name: 'gains a card', serial: 'FLEET-3' },
+      stray,
+    ]);
+    const second = await check('web-fleet-2');
+    const { base: fleetBase } = await serve({ db: fleet });
+
+    const firstPage = await (await fetch(`${fleetBase}/runs/${first.checkRunId}`)).text();
+    assert.match(firstPage, /first completed full check: there is nothing to compare with/);
+
+    const page = await (await fetch(`${fleetBase}/runs/${second.checkRunId}`)).text();
+    assertNoStack(page);
+    const section = (id: string) =>
+      page.slice(page.indexOf(`<section id="${id}"`), page.indexOf('</section>', page.indexOf(`<section id="${id}"`)));
+    const changes = section('changes');
+    assert.ok(
+      changes.includes(`Compared with run <a href="/runs/${first.checkRunId}">#${first.checkRunId}</a>`),
+      changes,
+    );
+    assert.match(changes, /2 devices changed status/);
+    assert.ok(changes.includes(`<a href="/devices/${two.id}?run=${second.checkRunId}">#${two.id}</a>`));
+    assert.ok(changes.includes(`<a href="/devices/${three.id}?run=${second.checkRunId}">#${three.id}</a>`));
+    assert.ok(!changes.includes(`/devices/${one.id}?`), 'an unchanged device is not listed');
+    // not_found: one new (FLEET-2), one resolved (FLEET-3), none persisting.
+    assert.match(
+      changes,
+      /not found<\/span><\/th><td class="num">1<\/td><td class="num">1<\/td><td class="num">0<\/td>/,
+    );
+    const missing = section('missing-cards');
+    assert.match(missing, /1 card with a serial that no active device has; 0 without a serial/);
+    assert.ok(missing.includes('href="https://glpi.example.org/front/printer.form.php?id=90"'), missing);
+    assert.ok(missing.includes('&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;'), 'the card name is escaped');
+    assert.ok(missing.includes('STRAY-&lt;1&gt;'), 'the serial is escaped');
+    assert.ok(!missing.includes('<script>alert'));
   });
 
   test('unknown ids: a 404 page, no stack trace', async () => {

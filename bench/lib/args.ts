@@ -12,6 +12,9 @@ bench/results/<date>.jsonl.
 
 Options:
   --devices LIST            inventory sizes, comma-separated (default 1000,10000,100000; "none" = no run)
+  --strategies LIST         CHECK_STRATEGY of each run, comma-separated: search, scan (default search,scan:
+                            every size runs once per strategy; search runs without the reverse check, scan with it)
+  --million                 also run 1,000,000 devices (each strategy; minutes, so not by default)
   --latency-ms N            GLPI answer time per request (default 20)
   --glpi-concurrency N      GLPI_MAX_CONCURRENCY of the worker (default 8)
   --batch-size N            devices per batch (default: CHECK_BATCH_SIZE or the configured default)
@@ -40,6 +43,7 @@ Options:
 
 export interface BenchArgs {
   devices: number[];
+  strategies: ('search' | 'scan')[];
   latencyMs: number;
   glpiConcurrency: number;
   batchSize?: number;
@@ -73,6 +77,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     args: argv,
     options: {
       devices: { type: 'string', default: '1000,10000,100000' },
+      strategies: { type: 'string', default: 'search,scan' },
+      million: { type: 'boolean', default: false },
       'latency-ms': { type: 'string', default: '20' },
       'glpi-concurrency': { type: 'string', default: '8' },
       'batch-size': { type: 'string' },
@@ -100,8 +106,15 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       : values.devices.split(',').map((size) => wholeNumber('devices', size.trim()) as number);
   if (values.production && (values['worker-script'] || values['worker-node-options']))
     throw new Error('--production runs what npm start runs: it takes no --worker-script or --worker-node-options');
+  const strategies = values.strategies.split(',').map((s) => s.trim());
+  for (const strategy of strategies) {
+    if (strategy !== 'search' && strategy !== 'scan')
+      throw new Error(`--strategies: ${strategy} is not search or scan`);
+  }
+  if (values.million && !devices.includes(1_000_000)) devices.push(1_000_000);
   return {
     devices,
+    strategies: strategies as ('search' | 'scan')[],
     latencyMs: wholeNumber('latency-ms', values['latency-ms'], 0) as number,
     glpiConcurrency: wholeNumber('glpi-concurrency', values['glpi-concurrency']) as number,
     batchSize: wholeNumber('batch-size', values['batch-size']),

@@ -25,9 +25,28 @@ import { chainStats, fetchChain } from '../../test/support/history';
 import { listExecutions, runProfile } from './profile';
 import { pollProgress, type LatencySummary } from './progress-poller';
 import type { MachineInfo, RunRecord } from './records';
+import { tryNormaliseSerial } from '../../src/core/serial';
 import { productionWorkerCommand, spawnWorker, type WorkerProcess } from '../../test/support/worker-process';
 
 export const BENCH_USER_TOKEN = 'bench-user-token';
+
+/** The reverse check's ground truth: live, non-template cards with a serial no device has. */
+function countUnknown(inventory: ReturnType<typeof generateInventory>): number {
+  // Rows without a serial ('') match no card.
+  const known = new Set(
+    inventory.devices.flatMap((d) => {
+      const serial = tryNormaliseSerial(d.serial);
+      return serial.ok ? [serial.serial] : [];
+    }),
+  );
+  let unknown = 0;
+  for (const item of inventory.items) {
+    if (item.isDeleted || item.isTemplate || item.serial === null) continue;
+    const serial = tryNormaliseSerial(item.serial);
+    if (serial.ok && !known.has(serial.serial)) unknown++;
+  }
+  return unknown;
+}
 
 /** How to run and measure, as the command line said (bench/lib/args.ts). */
 type RunSettings = Pick<
@@ -53,6 +72,7 @@ export interface MeasureOptions extends RunSettings {
   devices: number;
   /** Plant every finding and turn every rule on (the default), or neither. */
   findings: boolean;
+  strategy: 'search' | 'scan';
   log(line: string): void;
 }
 
@@ -130,6 +150,9 @@ export async function measureRun(options: MeasureOptions): Promise<Measured> {
       ...(options.findings ? ALL_FINDINGS_RULES : { compareFields: 'none' }),
       ...(options.batchSize ? { batchSize: options.batchSize } : {}),
       ...(options.batchConcurrency ? { batchConcurrency: options.batchConcurrency } : {}),
+      strategy: options.strategy,
+      // The search strategy measured alone; the scan does the reverse check on the same requests.
+      reverse: options.strategy === 'scan',
     };
     const batchSize = options.batchSize ?? config.check.batchSize;
     const batchConcurrency = options.batchConcurrency ?? config.check.batchConcurrency;
@@ -173,6 +196,10 @@ export async function measureRun(options: MeasureOptions): Promise<Measured> {
       options.findings ? FINDING_KINDS : undefined,
     );
     const problems = [...verification.problems];
+    const expectedUnknown = countUnknown(inventory);
+    if (options.strategy === 'scan' && report.unknownCards !== expectedUnknown) {
+      problems.push(`reverse check: ${report.unknownCards} unknown cards, the ground truth has ${expectedUnknown}`);
+    }
     if (listed.length !== chain.length)
       log(`  note: visibility lists ${listed.length} executions, the continue-as-new chain has ${chain.length}`);
 
@@ -182,6 +209,16 @@ export async function measureRun(options: MeasureOptions): Promise<Measured> {
       at: new Date().toISOString(),
       machine: options.machine,
       devices,
+      strategy: options.strategy,
+      ...(options.strategy === 'scan'
+        ? {
+            reverse: {
+              unknownCards: report.unknownCards ?? null,
+              expected: expectedUnknown,
+              exact: report.unknownCards === expectedUnknown,
+            },
+          }
+        : {}),
       latencyMs,
       glpiConcurrency: options.glpiConcurrency,
       batchSize,

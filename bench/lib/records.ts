@@ -38,6 +38,10 @@ export interface RunRecord extends Tuning {
   at: string;
   machine: MachineInfo;
   devices: number;
+  /** CHECK_STRATEGY of the run (absent in records from before the scan strategy: search). */
+  strategy?: 'search' | 'scan';
+  /** The reverse check ran; its count, and whether it matched the ground truth. */
+  reverse?: { unknownCards: number | null; expected: number; exact: boolean };
   wallMs: number;
   devicesPerSecond: number;
   glpiRequests: number;

@@ -4,8 +4,10 @@
  */
 import type { GlpiScope } from '../glpi/scope';
 import type { GlpiItem, LookupOptions, SerialLookup } from '../glpi/types';
+import type { ScanCursor, ScannedCard } from '../glpi/scan';
+import type { ScanSupport } from '../glpi/client';
 
-export type { GlpiItem, GlpiScope, SerialLookup };
+export type { GlpiItem, GlpiScope, ScanCursor, ScannedCard, ScanSupport, SerialLookup };
 
 export interface GlpiLookupSession {
   lookupSerials(serials: string[], options?: Pick<LookupOptions, 'whitespacePass'>): Promise<Map<string, SerialLookup>>;
@@ -13,10 +15,24 @@ export interface GlpiLookupSession {
   whitespacePass(serials: string[]): Promise<Map<string, SerialLookup>>;
   /** The trashed cards (is_deleted=1) of serials no live card has (one search per batch, about). */
   trashPass(serials: string[]): Promise<Map<string, SerialLookup>>;
+  /** Reads one card list from `cursor` to its end (see src/glpi/scan.ts). */
+  scanList(
+    options: {
+      itemtype: string;
+      trashed: boolean;
+      serialColumn: string;
+      onCards(cards: ScannedCard[], cursor: ScanCursor): Promise<void>;
+    },
+    cursor: ScanCursor,
+  ): Promise<ScanCursor>;
+  /** The number of cards of an itemtype's list (one `range=0-0` request). */
+  countCards(itemtype: string, trashed?: boolean): Promise<number>;
 }
 
 export interface GlpiPort {
   /** Checks the credentials; the scope is what the API user sees (a partial one is recorded on the run). */
   ping(): Promise<{ user: string | null; scope?: GlpiScope }>;
   withSession<T>(fn: (session: GlpiLookupSession) => Promise<T>): Promise<T>;
+  /** What a scan can read (itemtypes, the serial column), or why it cannot classify like the searches. */
+  scanSupport(): ScanSupport;
 }

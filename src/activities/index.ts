@@ -11,6 +11,7 @@ import {
   countResults,
   listConflicts,
   setRunScope,
+  setRunStrategy,
   setRunTotal,
   upsertRun,
   writeResults,
@@ -20,10 +21,27 @@ import { loadBatchDevices, planIdRanges, resolveDevices, type BatchDevice } from
 import { assertOwnDatabase } from '../db/identity';
 import type { RunOutcome, RunTrigger } from '../core/results';
 import { classifyDevice, DEFAULT_RULES, parseCompareFields, parseStateList } from '../core/classify';
-import type { DeviceFacts, FindingRules } from '../core/classify';
+import type { Classification, DeviceFacts, FindingRules, MatchedCard } from '../core/classify';
 import { totalFindings } from '../core/findings';
 import { isNoSerialKey } from '../core/serial';
-import type { BatchDescriptor, BatchRules, BatchSummary, RunPlan, RunReport } from '../workflows/types';
+import type {
+  BatchDescriptor,
+  BatchRules,
+  BatchSummary,
+  ChangeTotals,
+  RunPlan,
+  RunReport,
+  ScanListRef,
+  ScanListSummary,
+  ScanOutcome,
+} from '../workflows/types';
+import { GlpiConfigError } from '../glpi/errors';
+import { newCursor, type ScanCursor } from '../glpi/scan';
+import { analyseScanCards, insertScanCards, loadDevicesWithCards, pruneScanCards } from '../db/scan';
+import { countUnknownCards } from '../db/unknown-cards';
+import { changeSummary } from '../db/changes';
+import { chooseStrategy } from '../core/strategy';
+import { selectCandidates } from '../core/scan-match';
 import { parseScope, scopeWarning } from '../glpi/scope';
 import type { GlpiItem, GlpiLookupSession, GlpiPort, SerialLookup } from './glpi-port';
 import { beat, heartbeatState, onRetryLadder, type LadderInput } from './retry-ladder';
@@ -48,12 +66,20 @@ export interface PlanRunInput extends OfDatabase, LadderInput {
   /** Always given by the workflow, which owns the default (src/config/schema.ts). */
   batchSize: number;
   devices?: string[];
+  /** Full checks only (a check of chosen devices always searches, without a reverse check). */
+  strategy?: 'auto' | 'search' | 'scan';
+  reverse?: boolean;
 }
 
 /** What a full check of an empty inventory says, in the log, the report and the commands. */
 export const EMPTY_INVENTORY_WARNING =
   'the inventory has no active device: nothing was checked (an empty inventory is almost always a mistake: ' +
   'import it with npm run devices -- import <file.csv>)';
+
+/** Devices per classification activity of the scan strategy (database work only, no GLPI). */
+export const SCAN_BATCH_SIZE = 5000;
+/** Runs whose scanned cards are kept (the unknown-card lists of older reports are gone). */
+const KEEP_SCANS = 3;
 
 /** What a batch attempt records in its heartbeat: the results so far, so a retry resumes. */
 interface BatchProgress {
@@ -79,7 +105,7 @@ export function findingRules(rules: BatchRules | undefined): FindingRules {
   };
 }
 
-function deviceFacts(device: BatchDevice): DeviceFacts {
+function deviceFacts(device: Pick<BatchDevice, 'serialNormalized' | 'name' | 'model' | 'location'>): DeviceFacts {
   return {
     serialNormalized: isNoSerialKey(device.serialNormalized) ? null : device.serialNormalized,
     name: device.name,
@@ -111,9 +137,13 @@ function toResultRow(
     card,
     storedSerial: lookup!.storedSerials?.[i] ?? card.serial ?? '',
   }));
-  const result = classifyDevice(facts, live, trashed, rules, nowMs);
+  return resultRow(device.id, classifyDevice(facts, live, trashed, rules, nowMs));
+}
+
+/** The stored result of one classified device (either strategy). */
+function resultRow(deviceId: number, result: Classification<GlpiItem>): ResultRow {
   return {
-    deviceId: device.id,
+    deviceId,
     status: result.status,
     glpiIds: result.items.map((item) => item.id),
     glpiItems: result.items,
@@ -237,13 +267,187 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
           batches.push({ index: batches.length, deviceIds: ids.slice(i, i + batchSize) });
         }
         planned = { total: ids.length, batches };
-      } else {
-        planned = await planIdRanges(db, batchSize);
+        await setRunTotal(db, run.id, planned.total);
+        await setRunStrategy(db, run.id, 'search');
+        return {
+          checkRunId: run.id,
+          startedAt: run.startedAt.toISOString(),
+          glpiUser: user ?? 'unknown',
+          ...planned,
+          strategy: 'search',
+        };
       }
+      const support = glpi.scanSupport();
+      const reverseWanted = input.reverse !== false;
+      const devices = (await planIdRanges(db, batchSize)).total;
+      // One cheap request per itemtype: GLPI's count of live cards, for auto's estimate.
+      const cards =
+        (input.strategy ?? 'auto') === 'auto' && !reverseWanted && support.serialColumn !== null
+          ? await glpi.withSession(async (session) => {
+              let sum = 0;
+              for (const itemtype of support.itemtypes) sum += await session.countCards(itemtype);
+              return sum;
+            })
+          : 0;
+      const choice = chooseStrategy({
+        requested: input.strategy ?? 'auto',
+        reverse: reverseWanted,
+        devices,
+        cards,
+        itemtypes: support.itemtypes.length,
+        batchSize,
+        scanUnsupported:
+          support.serialColumn === null ? (support.reason ?? 'the scan cannot read the serial field') : null,
+      });
+      if (choice.strategy === 'scan' && support.serialColumn === null) {
+        throw new GlpiConfigError('SCAN_UNSUPPORTED', `CHECK_STRATEGY=scan cannot be used: ${support.reason}`);
+      }
+      const reverse = reverseWanted && support.serialColumn !== null;
+      if (reverseWanted && !reverse) log.warn('Reverse check skipped', { reason: support.reason });
+      planned = await planIdRanges(db, choice.strategy === 'scan' ? SCAN_BATCH_SIZE : batchSize);
+      const scanLists: ScanListRef[] =
+        choice.strategy === 'scan' || reverse
+          ? support.itemtypes.flatMap((itemtype) => [
+              { itemtype, trashed: false },
+              // The trash is read where a finding needs it: a scan that classifies.
+              ...(choice.strategy === 'scan' ? [{ itemtype, trashed: true }] : []),
+            ])
+          : [];
       await setRunTotal(db, run.id, planned.total);
       if (planned.total === 0 && !input.devices)
         log.warn('No active device to check', { warning: EMPTY_INVENTORY_WARNING });
-      return { checkRunId: run.id, startedAt: run.startedAt.toISOString(), glpiUser: user ?? 'unknown', ...planned };
+      await setRunStrategy(db, run.id, choice.strategy);
+      log.info('Strategy chosen', { strategy: choice.strategy, reason: choice.reason, reverse });
+      return {
+        checkRunId: run.id,
+        startedAt: run.startedAt.toISOString(),
+        glpiUser: user ?? 'unknown',
+        ...planned,
+        strategy: choice.strategy,
+        strategyReason: choice.reason,
+        scanLists,
+        ...(support.serialColumn ? { serialColumn: support.serialColumn } : {}),
+        reverse,
+      };
+    },
+
+    /**
+     * Reads one card list of GLPI into scan_cards, page by page (src/glpi/scan.ts). The cursor is
+     * heartbeated after every stored page: a retried attempt reads on from there.
+     */
+    async scanCards(
+      input: { checkRunId: number; list: ScanListRef; serialColumn: string } & LadderInput,
+    ): Promise<ScanListSummary> {
+      // The heartbeat details of the last attempt; the cursor in them is where this one reads on.
+      const state = heartbeatState<{ scan: ScanCursor }>();
+      if (state.scan)
+        log.info('Scan resuming', {
+          itemtype: input.list.itemtype,
+          trashed: input.list.trashed,
+          offset: state.scan.offset,
+        });
+      // The same object is read by every beat (onRetryLadder beats while GLPI answers).
+      const cursor: ScanCursor = (state.scan = state.scan ? { ...state.scan } : newCursor());
+      if (!cursor.done) {
+        await glpi.withSession((session) =>
+          session.scanList(
+            {
+              itemtype: input.list.itemtype,
+              trashed: input.list.trashed,
+              serialColumn: input.serialColumn,
+              onCards: async (cards) => {
+                await insertScanCards(db, input.checkRunId, cards);
+                beat();
+              },
+            },
+            cursor,
+          ),
+        );
+        beat();
+      }
+      const { offset: _offset, lastId: _lastId, done: _done, ...counts } = cursor;
+      return { ...input.list, ...counts };
+    },
+
+    /** Closes the scan phase: records what it read and noticed, and counts the reverse check. */
+    async finishScan(input: {
+      checkRunId: number;
+      lists: ScanListSummary[];
+      reverse: boolean;
+      failed?: string;
+    }): Promise<ScanOutcome> {
+      const warnings = scanWarnings(input.lists);
+      const unknown = input.reverse && !input.failed ? await countUnknownCards(db, input.checkRunId) : null;
+      const outcome: ScanOutcome = {
+        cards: input.lists.reduce((sum, list) => sum + list.cards, 0),
+        requests: input.lists.reduce((sum, list) => sum + list.requests, 0),
+        unknownCards: unknown ? unknown.withSerial : input.reverse && !input.failed ? 0 : null,
+        unknownNoSerial: unknown ? unknown.withoutSerial : input.reverse && !input.failed ? 0 : null,
+        warnings,
+        ...(input.failed ? { failed: input.failed } : {}),
+      };
+      // Plain data: counts and sentences.
+      const scan: object = { lists: input.lists, warnings, ...(input.failed ? { failed: input.failed } : {}) };
+      await db.checkRun.update({
+        where: { id: input.checkRunId },
+        data: {
+          scan,
+          unknownCards: outcome.unknownCards,
+          unknownNoSerial: outcome.unknownNoSerial,
+        },
+      });
+      await pruneScanCards(db, KEEP_SCANS);
+      await analyseScanCards(db);
+      for (const warning of warnings) log.warn('Scan warning', { warning });
+      return outcome;
+    },
+
+    /** A scan that failed after its retries: the run searches instead (batches of the search size). */
+    async replanForSearch(input: { checkRunId: number; batchSize: number }): Promise<BatchDescriptor[]> {
+      await setRunStrategy(db, input.checkRunId, 'search');
+      return (await planIdRanges(db, input.batchSize)).batches;
+    },
+
+    /**
+     * The scan strategy's classification of a batch: one join gives each device the scanned cards
+     * of its normalised serial; the cards the searches would match (core/scan-match.ts) go through
+     * the one classification (core/classify.ts). Database work only.
+     */
+    async classifyBatch({
+      checkRunId,
+      batch,
+      database,
+      rules: batchRules,
+    }: { checkRunId: number; batch: BatchDescriptor; rules?: BatchRules } & OfDatabase &
+      LadderInput): Promise<BatchSummary> {
+      await assertOwnDatabase(db, database);
+      const devices = await loadDevicesWithCards(db, checkRunId, batch);
+      const rules = findingRules(batchRules);
+      const nowMs = Date.now();
+      const rows: ResultRow[] = devices.map((device) => {
+        const facts = deviceFacts(device);
+        // A device without a serial ('no-serial:' key) has no card to match: classifyDevice says no_serial.
+        const { live, trashed } =
+          facts.serialNormalized === null
+            ? { live: [], trashed: [] }
+            : selectCandidates(facts.serialNormalized, device.cards);
+        const matched: MatchedCard<GlpiItem>[] = live.map((card) => ({
+          card: card.item,
+          storedSerial: card.storedSerial,
+        }));
+        return resultRow(
+          device.id,
+          classifyDevice(
+            facts,
+            matched,
+            trashed.map((card) => card.item),
+            rules,
+            nowMs,
+          ),
+        );
+      });
+      await writeResults(db, checkRunId, rows);
+      return summarise(checkRunId, batch);
     },
 
     /**
@@ -325,6 +529,10 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
         countFindingsByKind(db, input.checkRunId),
       ]);
       const findings = totalFindings(findingsByKind);
+      const fullCheck = await db.checkRun.findUniqueOrThrow({
+        where: { id: input.checkRunId },
+        select: { trigger: true, strategy: true, unknownCards: true, unknownNoSerial: true, scan: true },
+      });
       const outcome: RunOutcome = input.outcome ?? (totals.errors > 0 ? 'completed_with_errors' : 'completed');
       const run = await closeRun(db, input.checkRunId, outcome, totals, input.reason ?? null);
       const conflictList = await listConflicts(db, input.checkRunId, { limit: REPORT_CONFLICTS + 1 });
@@ -346,6 +554,14 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
       if (warning) report.scopeWarning = warning;
       if (run.trigger !== 'devices' && run.total === 0 && run.status !== 'failed' && run.status !== 'cancelled') {
         report.emptyInventoryWarning = EMPTY_INVENTORY_WARNING;
+      }
+      if (fullCheck.strategy === 'search' || fullCheck.strategy === 'scan') report.strategy = fullCheck.strategy;
+      if (fullCheck.trigger !== 'devices') {
+        report.unknownCards = fullCheck.unknownCards;
+        report.unknownNoSerial = fullCheck.unknownNoSerial;
+        const scanInfo = fullCheck.scan as { warnings?: string[] } | null;
+        if (scanInfo?.warnings && scanInfo.warnings.length > 0) report.scanWarnings = scanInfo.warnings;
+        report.changes = changeTotals(await changeSummary(db, input.checkRunId));
       }
       logFinalReport(report, input.reason);
       return report;
@@ -384,7 +600,52 @@ const CHECK_ENDED: Record<RunOutcome, string> = {
   cancelled: 'Check cancelled',
 };
 
+/** The sentences a scan's counters call for (empty when GLPI held still). */
+function scanWarnings(lists: readonly ScanListSummary[]): string[] {
+  const warnings: string[] = [];
+  for (const list of lists) {
+    const name = `${list.itemtype}${list.trashed ? ' (trash)' : ''}`;
+    if (list.firstTotal !== null && list.lastTotal !== null && list.firstTotal !== list.lastTotal) {
+      warnings.push(
+        `GLPI's ${name} total changed during the scan (${list.firstTotal} → ${list.lastTotal}): cards added or deleted meanwhile are as GLPI had them when their page was read`,
+      );
+    }
+    if (list.backups > 0) {
+      warnings.push(
+        `${name}: rows vanished ahead of the scan ${list.backups} time(s); it backed up and re-read, nothing skipped`,
+      );
+    }
+    if (list.duplicates > 0) warnings.push(`${name}: ${list.duplicates} row(s) GLPI returned twice were counted once`);
+    if (list.shortPages > 0) {
+      warnings.push(
+        `${name}: ${list.shortPages} page(s) had fewer rows than their Content-Range; the scan read on from the last row received`,
+      );
+    }
+    if (list.lastTotal !== null && list.read !== list.lastTotal && list.firstTotal === list.lastTotal) {
+      warnings.push(`${name}: ${list.read} cards read where GLPI counts ${list.lastTotal}`);
+    }
+  }
+  return warnings;
+}
+
+function changeTotals(summary: Awaited<ReturnType<typeof changeSummary>>): ChangeTotals {
+  const sum = (key: 'new' | 'resolved') =>
+    Object.values(summary.byFinding).reduce((total, counts) => total + counts[key], 0);
+  return {
+    previousRunId: summary.previousRunId,
+    newConflicts: summary.byStatus.conflict.new,
+    resolvedConflicts: summary.byStatus.conflict.resolved,
+    newNotFound: summary.byStatus.not_found.new,
+    resolvedNotFound: summary.byStatus.not_found.resolved,
+    newErrors: summary.byStatus.error.new,
+    resolvedErrors: summary.byStatus.error.resolved,
+    newFindings: sum('new'),
+    resolvedFindings: sum('resolved'),
+  };
+}
+
 function logFinalReport(report: RunReport, reason?: string): void {
+  const changes = report.changes;
   log.info(CHECK_ENDED[report.status], {
     checkRunId: report.checkRunId,
     seconds: Number((report.durationMs / 1000).toFixed(1)),
@@ -397,6 +658,24 @@ function logFinalReport(report: RunReport, reason?: string): void {
     findings: report.findings ?? 0,
     // Each kind that occurred as its own field: location_mismatch=3 stale=12 …
     ...report.findingsByKind,
+    ...(report.strategy ? { strategy: report.strategy } : {}),
+    ...(report.unknownCards !== undefined ? { unknownCards: report.unknownCards ?? 'not checked' } : {}),
+    ...(report.unknownNoSerial !== undefined && report.unknownNoSerial !== null
+      ? { unknownNoSerial: report.unknownNoSerial }
+      : {}),
+    ...(changes
+      ? changes.previousRunId === null
+        ? { changes: 'nothing to compare with (first full check)' }
+        : {
+            comparedWith: changes.previousRunId,
+            newConflicts: changes.newConflicts,
+            resolvedConflicts: changes.resolvedConflicts,
+            newNotFound: changes.newNotFound,
+            resolvedNotFound: changes.resolvedNotFound,
+            newFindings: changes.newFindings,
+            resolvedFindings: changes.resolvedFindings,
+          }
+      : {}),
     ...(reason ? { reason } : {}),
   });
   if (report.scopeWarning) log.warn('GLPI scope is partial', { scope: report.scopeWarning });

@@ -18,6 +18,8 @@ import {
   stdoutSink,
   writeReport,
   type ReportFormat,
+  type ReportPart,
+  writeReportPart,
 } from '../reports';
 import { withDatabase } from './database';
 import { CommandError, EXIT, parseArguments, rejectExtraArguments, runCli, UsageError } from './run';
@@ -37,6 +39,10 @@ Options:
                       .json, .html); another extension, or one that contradicts
                       --format, is refused
   --output <file>     write to this file (complete or not at all) instead of stdout
+  --unknown           only the reverse check: the GLPI cards no active device has
+                      (and those without a serial); text, csv or json
+  --changes           only the changes since the previous completed full check:
+                      new, resolved, persisting per status and finding; text, csv or json
   --help              this text
 
 GLPI ids link to GLPI's form pages: GLPI_WEB_URL, or GLPI_URL without /apirest.php.
@@ -49,6 +55,8 @@ interface Options {
   run?: string;
   format: ReportFormat;
   output?: string;
+  /** Only the reverse check, or only the changes. */
+  part?: ReportPart;
 }
 
 const EXTENSION_FORMATS: Record<string, ReportFormat> = {
@@ -91,13 +99,24 @@ function formatOf(requested: string | undefined, output: string | undefined): Re
 function parse(args: string[]): Options {
   const { values, positionals } = parseArguments({
     args,
-    options: { run: { type: 'string' }, format: { type: 'string' }, output: { type: 'string' } },
+    options: {
+      run: { type: 'string' },
+      format: { type: 'string' },
+      output: { type: 'string' },
+      unknown: { type: 'boolean' },
+      changes: { type: 'boolean' },
+    },
     allowPositionals: true,
   });
   rejectExtraArguments(positionals);
   if (values.run !== undefined && values.run.trim() === '') throw new UsageError('--run needs a run id or workflow id');
   if (values.output !== undefined && values.output.trim() === '') throw new UsageError('--output needs a file name');
-  return { run: values.run?.trim(), format: formatOf(values.format, values.output), output: values.output };
+  if (values.unknown && values.changes) throw new UsageError('--unknown and --changes: give one of them');
+  const part = values.unknown ? 'unknown' : values.changes ? 'changes' : undefined;
+  const format = formatOf(values.format, values.output);
+  if (part && format === 'html')
+    throw new UsageError(`--${part} writes text, csv or json; the html report has every section`);
+  return { run: values.run?.trim(), format, output: values.output, part };
 }
 
 /** Links are a convenience: a GLPI URL that does not parse costs the links, not the report. */
@@ -132,7 +151,8 @@ async function write(db: Db, options: Options, timeZone: string): Promise<number
 
   const sink = options.output ? fileSink(options.output) : stdoutSink();
   try {
-    await writeReport(options.format, report, sink);
+    if (options.part) await writeReportPart(options.part, options.format, report, sink);
+    else await writeReport(options.format, report, sink);
     await sink.close();
   } catch (error) {
     await sink.abort();

@@ -40,6 +40,10 @@ export interface ServiceConfig {
     compareFields: string;
     staleDays: number;
     retiredStates: string;
+    /** search, scan, or auto (from the counts). */
+    strategy: 'auto' | 'search' | 'scan';
+    /** List the GLPI cards the inventory lacks. */
+    reverse: boolean;
   };
   worker: { maxConcurrentActivities: number; shutdownGraceSeconds: number; ensureSchedule: boolean };
   schedule: {
@@ -98,6 +102,8 @@ export function loadConfig(env: Env = environment()): ServiceConfig {
       compareFields: read('CHECK_COMPARE_FIELDS'),
       staleDays: read('CHECK_STALE_DAYS'),
       retiredStates: read('CHECK_RETIRED_STATES') ?? '',
+      strategy: read('CHECK_STRATEGY'),
+      reverse: read('CHECK_REVERSE'),
     },
     worker: {
       maxConcurrentActivities: read('WORKER_MAX_CONCURRENT_ACTIVITIES'),

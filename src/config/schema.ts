@@ -168,6 +168,9 @@ function emailList(value: string): string | undefined {
 }
 
 const NOTIFY_WHEN_FORMAT = 'always, change, problem or never';
+/** How a full check asks GLPI (CHECK_STRATEGY). */
+export const CHECK_STRATEGIES = ['auto', 'search', 'scan'] as const;
+export type CheckStrategy = (typeof CHECK_STRATEGIES)[number];
 
 export const SETTINGS = {
   ENV_FILE: {
@@ -527,6 +530,20 @@ export const SETTINGS = {
     defaultText: 'none',
     format: 'comma-separated GLPI state names, e.g. Decommissioned,Stolen',
     description: 'GLPI states that mean retired: a found card in one of them is a `retired_state` finding',
+  },
+  CHECK_STRATEGY: {
+    section: 'check',
+    kind: 'choice',
+    choices: CHECK_STRATEGIES,
+    default: 'auto',
+    description:
+      'how a full check asks GLPI: `search` looks serials up ~50 per request, `scan` reads every card ~1000 per request and classifies locally, `auto` picks from the counts (see “How GLPI is searched”)',
+  },
+  CHECK_REVERSE: {
+    section: 'check',
+    kind: 'boolean',
+    default: true,
+    description: 'every full check also lists the GLPI cards no inventory device has (needs a scan of GLPI)',
   },
 
   CHECK_TIME: {
@@ -915,6 +932,8 @@ export const CHECK_DEFAULTS = {
   compareFields: SETTINGS.CHECK_COMPARE_FIELDS.default,
   staleDays: SETTINGS.CHECK_STALE_DAYS.default,
   retiredStates: '',
+  strategy: SETTINGS.CHECK_STRATEGY.default,
+  reverse: SETTINGS.CHECK_REVERSE.default,
 } as const;
 
 /** What a setting accepts, in words: the same text in errors and in the README. */

@@ -92,6 +92,11 @@ export async function writeResults(db: Db, checkRunId: number, rows: ResultRow[]
   }
 }
 
+/** How the run asks GLPI (search or scan). */
+export async function setRunStrategy(db: Db, checkRunId: number, strategy: 'search' | 'scan'): Promise<void> {
+  await db.checkRun.update({ where: { id: checkRunId }, data: { strategy } });
+}
+
 /** What the run's GLPI user sees, recorded when the run is planned. */
 export async function setRunScope(db: Db, checkRunId: number, scope: GlpiScope): Promise<void> {
   const json: object = scope; // plain data: ids, names, flags

@@ -1,3 +1,5 @@
+import { scanList, type ScanCursor, type ScanOptions } from './scan';
+import { parseContentRangeTotal } from './search-results';
 import type { GlpiConfig } from './config';
 import { GlpiAuthError, GlpiConfigError, GlpiError, GlpiSessionExpiredError, GlpiUnavailableError } from './errors';
 import { malformed } from './http-errors';
@@ -49,6 +51,39 @@ export class GlpiSession {
   /** The same exact search in GLPI's trash (is_deleted=1): the trashed cards of each serial. */
   trashPass(rawSerials: readonly string[]): Promise<Map<string, SerialLookup>> {
     return lookupSerials(this.lookupContext(), rawSerials, { trash: true });
+  }
+
+  /**
+   * Reads one list (an itemtype's live cards, or its trash) from `cursor` to its end (see scan.ts),
+   * `concurrency` pages at a time within GLPI_MAX_CONCURRENCY.
+   */
+  scanList(
+    options: Pick<ScanOptions, 'itemtype' | 'trashed' | 'onCards'> & { serialColumn: string },
+    cursor: ScanCursor,
+  ): Promise<ScanCursor> {
+    return scanList(
+      {
+        ...options,
+        pageSize: Math.min(this.config.pageSize, 1000),
+        concurrency: this.config.maxConcurrency,
+        logger: this.logger,
+        request: (request) => this.request(request),
+      },
+      cursor,
+    );
+  }
+
+  /** How many cards an itemtype's list holds (live or trash), from one `range=0-0` request. */
+  async countCards(itemtype: string, trashed = false): Promise<number> {
+    const query = `range=0-0&get_hateoas=false${trashed ? '&is_deleted=1' : ''}`;
+    let response: GlpiResponse;
+    try {
+      response = await this.request({ method: 'GET', endpoint: encodeURIComponent(itemtype), query });
+    } catch (error) {
+      if (error instanceof GlpiError && error.glpiCode === 'ERROR_RANGE_EXCEED_TOTAL') return 0;
+      throw error;
+    }
+    return parseContentRangeTotal(response.headers['content-range']) ?? 0;
   }
 
   private lookupContext(): LookupContext {

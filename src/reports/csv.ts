@@ -6,9 +6,10 @@
  * (location_mismatch, stale, … see core/findings.ts; empty on the other rows). A no_serial finding has no card.
  */
 import { CATEGORIES, type FindingRow, type ProblemRow, type Report } from './model';
+import { fleetCsvRows } from './fleet';
 import type { Sink } from './sink';
 
-const COLUMNS = [
+export const COLUMNS = [
   'status',
   'device_id',
   'serial',
@@ -34,7 +35,7 @@ export function csvCell(value: string | number | null): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-function csvLine(cells: (string | number | null)[]): string {
+export function csvLine(cells: (string | number | null)[]): string {
   return cells.map(csvCell).join(',') + '\r\n';
 }
 
@@ -78,4 +79,5 @@ export async function writeCsv(report: Report, out: Sink): Promise<void> {
     for await (const row of report.rows(category)) await out.write(csvLine(rowCells(row)));
   }
   for await (const row of report.findings()) await out.write(csvLine(findingCells(row)));
+  for await (const cells of fleetCsvRows(report.fleet)) await out.write(csvLine(cells));
 }

@@ -7,6 +7,8 @@ import { writeJson } from './json';
 import type { Report } from './model';
 import type { Sink } from './sink';
 import { writeText } from './text';
+import { COLUMNS as CSV_COLUMNS, csvLine } from './csv';
+import { fleetCsvRows, writeChangesJson, writeChangesText, writeUnknownJson, writeUnknownText } from './fleet';
 
 export const FORMATS = ['text', 'csv', 'json', 'html'] as const;
 export type ReportFormat = (typeof FORMATS)[number];
@@ -24,6 +26,33 @@ export function isReportFormat(value: string): value is ReportFormat {
 
 export function writeReport(format: ReportFormat, report: Report, out: Sink): Promise<void> {
   return WRITERS[format](report, out);
+}
+
+/** One part of the fleet view alone (`report --unknown`, `report --changes`). */
+export type ReportPart = 'unknown' | 'changes';
+
+export async function writeReportPart(
+  part: ReportPart,
+  format: ReportFormat,
+  report: Report,
+  out: Sink,
+): Promise<void> {
+  const { fleet } = report;
+  if (format === 'json') {
+    await out.write(`{"run": ${report.run.id}, ${JSON.stringify(part === 'unknown' ? 'unknownCards' : 'changes')}: `);
+    await (part === 'unknown' ? writeUnknownJson(fleet, out) : writeChangesJson(fleet, out));
+    await out.write('}\n');
+    return;
+  }
+  if (format === 'csv') {
+    await out.write(csvLine(CSV_COLUMNS));
+    for await (const cells of fleetCsvRows(fleet, { unknown: part === 'unknown', changes: part === 'changes' })) {
+      await out.write(csvLine(cells));
+    }
+    return;
+  }
+  await out.write(`GLPI device check: run ${report.run.id} (${report.selection})\n`);
+  await (part === 'unknown' ? writeUnknownText(fleet, out) : writeChangesText(fleet, out));
 }
 
 export { glpiWebBase, GlpiLinkError } from './glpi-links';

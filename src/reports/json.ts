@@ -24,6 +24,7 @@
 import { scopeWarning } from '../glpi/scope';
 import type { FindingRow, ProblemCategory, ProblemRow, Report } from './model';
 import type { Sink } from './sink';
+import { writeFleetJson } from './fleet';
 
 const ARRAYS: [key: string, category: ProblemCategory][] = [
   ['conflicts', 'conflict'],
@@ -101,5 +102,6 @@ export async function writeJson(report: Report, out: Sink): Promise<void> {
     first = false;
   }
   await out.write(first ? ']' : '\n  ]');
+  await writeFleetJson(report.fleet, out);
   await out.write('\n}\n');
 }

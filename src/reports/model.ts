@@ -3,6 +3,7 @@
  * each category as async streams (a run may hold 100,000 results; none is held in memory whole).
  */
 import type { GlpiScope } from '../glpi/scope';
+import type { FleetView } from './fleet';
 import type { Finding, FindingCounts } from '../core/findings';
 import type { GlpiItem } from '../glpi/types';
 import type { ResultStatus, RunStatus, RunTrigger } from '../core/results';
@@ -99,6 +100,8 @@ export interface Report {
   rows(category: ProblemCategory): AsyncIterable<ProblemRow>;
   findings(): AsyncIterable<FindingRow>;
   columnWidths(category: ProblemCategory): Promise<ColumnWidths>;
+  /** Strategy, reverse check and changes (src/reports/fleet.ts). */
+  fleet: FleetView;
 }
 
 export function categoryCount(totals: ReportTotals, category: ProblemCategory): number {

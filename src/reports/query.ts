@@ -8,6 +8,7 @@ import { describeFinding, findingCard, parseFindings, totalFindings } from '../c
 import { parseScope } from '../glpi/scope';
 import { GLPI_CONFIG_DEFAULTS } from '../glpi/config';
 import { glpiFormUrl } from './glpi-links';
+import { loadFleet } from './fleet';
 import type {
   ColumnWidths,
   FindingRow,
@@ -307,6 +308,7 @@ export async function loadReport(
     rows: (category) => problemRows(db, run.id, category, options.links),
     findings: () => findingRows(db, run.id, options.links),
     columnWidths: (category) => columnWidths(db, run.id, category),
+    fleet: await loadFleet(db, run, options.links.glpiBase),
   };
   return { report, warning };
 }

@@ -12,6 +12,7 @@ import {
   type Report,
 } from './model';
 import type { Sink } from './sink';
+import { writeFleetText } from './fleet';
 import {
   CATEGORY_HINTS,
   CATEGORY_TITLES,
@@ -142,4 +143,5 @@ export async function writeText(report: Report, out: Sink): Promise<void> {
   await out.write(header(report));
   for (const category of CATEGORIES) await section(report, category, out);
   await findingsSection(report, out);
+  await writeFleetText(report.fleet, out);
 }

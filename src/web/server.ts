@@ -280,7 +280,7 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
         RUN_SECTIONS.map(async (section) => ({
           id: section.id,
           title: section.title,
-          html: await section.render({ db, run, previousRunId: previous?.id ?? null }),
+          html: await section.render({ db, run, previousRunId: previous?.id ?? null, links: deps.links }),
         })),
       );
       const body = runPage(

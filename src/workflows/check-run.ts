@@ -56,6 +56,10 @@ export const WORKFLOW_ACTIVITIES = [
   'markBatchFailed',
   'finishRun',
   'closeUnstartedRun',
+  'scanCards',
+  'finishScan',
+  'replanForSearch',
+  'classifyBatch',
 ] as const satisfies readonly (keyof CheckActivities)[];
 
 /** The ladder's attempts: the first one and three retries. */
@@ -91,12 +95,18 @@ function activitiesFor(options: Required<CheckOptions>) {
   });
   // Each call carries the run's first ladder wait: the activity picks its nextRetryDelay from it.
   const ladder = { retryInitialSeconds: options.retryInitialSeconds };
+  // A scan reads a whole list in one activity; its cursor is in the heartbeat, so a retry reads on.
+  const scanning = proxyActivities<CheckActivities>({ startToCloseTimeout: '2h', heartbeatTimeout, retry });
   return {
     planRun: (input) => planning.planRun({ ...input, ...ladder }),
     checkBatch: (input) => batches.checkBatch({ ...input, ...ladder }),
     markBatchFailed: (input) => short.markBatchFailed({ ...input, ...ladder }),
     finishRun: (input) => short.finishRun({ ...input, ...ladder }),
     closeUnstartedRun: (input) => closing.closeUnstartedRun(input),
+    scanCards: (input) => scanning.scanCards({ ...input, ...ladder }),
+    finishScan: (input) => short.finishScan({ ...input, ...ladder }),
+    replanForSearch: (input) => short.replanForSearch({ ...input, ...ladder }),
+    classifyBatch: (input) => batches.classifyBatch({ ...input, ...ladder }),
   } satisfies Pick<CheckActivities, (typeof WORKFLOW_ACTIVITIES)[number]>;
 }
 
@@ -110,6 +120,8 @@ export function withDefaults(input: CheckOptions): Required<CheckOptions> {
     compareFields: input.compareFields ?? DEFAULTS.compareFields,
     staleDays: input.staleDays ?? DEFAULTS.staleDays,
     retiredStates: input.retiredStates ?? DEFAULTS.retiredStates,
+    strategy: input.strategy ?? DEFAULTS.strategy,
+    reverse: input.reverse ?? DEFAULTS.reverse,
   };
 }
 
@@ -238,7 +250,14 @@ export async function runCheck({
     let planned: RunPlan;
     try {
       planned = await planWithRetries(
-        () => acts.planRun({ ...id, batchSize: options.batchSize, devices }),
+        () =>
+          acts.planRun({
+            ...id,
+            batchSize: options.batchSize,
+            devices,
+            strategy: options.strategy,
+            reverse: options.reverse,
+          }),
         options,
         planning,
       );
@@ -278,6 +297,7 @@ export async function runCheck({
   showPlanned(visibility, run);
 
   try {
+    if (!run.scan && run.plan.scanLists && run.plan.scanLists.length > 0) await runScan(run, options, acts);
     await runBatches(run, options, acts, database, headline(visibility, run.plan.total));
   } catch (error) {
     const outcome = isCancellation(error) ? 'cancelled' : 'failed';
@@ -312,6 +332,48 @@ export async function runCheck({
   );
   await startRunNotification({ checkRunId: report.checkRunId, outcome: report.status });
   return report;
+}
+
+/**
+ * The scan phase: every list at once (a handful), each one activity with its cursor in heartbeats.
+ * Cards go to the database, never through the history. A scan that fails after its retries does
+ * not fail the run: the devices are searched instead, and the report says the reverse check did not run.
+ */
+async function runScan(
+  state: RunState,
+  options: Required<CheckOptions>,
+  acts: ReturnType<typeof activitiesFor>,
+): Promise<void> {
+  const { checkRunId } = state.plan;
+  const lists = state.plan.scanLists ?? [];
+  setCurrentDetails(`Scanning GLPI: ${lists.length} list(s)`);
+  let failed: string | undefined;
+  const summaries = await Promise.all(
+    lists.map((list) =>
+      acts
+        .scanCards({ checkRunId, list, serialColumn: state.plan.serialColumn ?? 'serial' })
+        .catch((error: unknown) => {
+          if (isCancellation(error) || isFatal(error)) throw error;
+          failed ??= reasonOf(error);
+          return null;
+        }),
+    ),
+  );
+  const done = summaries.filter((summary) => summary !== null);
+  state.scan = await acts.finishScan({ checkRunId, lists: done, reverse: state.plan.reverse === true, failed });
+  if (failed !== undefined && state.plan.strategy === 'scan') {
+    log.warn('Scan failed after all retries: searching instead', { reason: failed });
+    const batches = await acts.replanForSearch({ checkRunId, batchSize: options.batchSize });
+    state.plan = { ...state.plan, strategy: 'search' };
+    state.remaining = batches;
+    state.batchesTotal = batches.length;
+  }
+  log.info('Scan done', {
+    cards: state.scan.cards,
+    requests: state.scan.requests,
+    unknownCards: state.scan.unknownCards ?? 'not checked',
+    unknownNoSerial: state.scan.unknownNoSerial ?? 'not checked',
+  });
 }
 
 function historyIsFull(limit: number): boolean {
@@ -360,7 +422,8 @@ async function runBatches(
           staleDays: options.staleDays,
           retiredStates: options.retiredStates,
         };
-        settle(batch, await acts.checkBatch({ checkRunId: state.plan.checkRunId, batch, database, rules }));
+        const input = { checkRunId: state.plan.checkRunId, batch, database, rules };
+        settle(batch, await (state.plan.strategy === 'scan' ? acts.classifyBatch(input) : acts.checkBatch(input)));
       } catch (error) {
         if (isCancellation(error) || isFatal(error)) throw error;
         const reason = reasonOf(error);

@@ -22,9 +22,17 @@ export function progressOf(state: RunState): Progress {
     recentConflicts: state.recentConflicts,
     checkRunId: state.plan.checkRunId,
     continuedAsNew: state.continuedAsNew,
-    phase: checked >= total || state.remaining.length === 0 ? 'finishing' : 'checking',
+    phase:
+      state.plan.scanLists && state.plan.scanLists.length > 0 && !state.scan
+        ? 'scanning'
+        : checked >= total || state.remaining.length === 0
+          ? 'finishing'
+          : 'checking',
     findings: state.findings ?? {},
     findingsTotal: totalFindings(state.findings),
+    ...(state.plan.strategy ? { strategy: state.plan.strategy } : {}),
+    unknownCards: state.scan?.unknownCards ?? null,
+    unknownNoSerial: state.scan?.unknownNoSerial ?? null,
   };
 }
 
@@ -69,6 +77,7 @@ export function progressLine(p: Progress): string {
   return (
     `${p.percent}% (${p.checked}/${p.total}) found=${p.found} conflicts=${p.conflicts} ` +
     `not_found=${p.notFound} errors=${p.errors} batches=${p.batchesDone}/${p.batchesTotal}` +
-    (p.findingsTotal > 0 ? ` findings: ${findingCountsText(p.findings)}` : '')
+    (p.findingsTotal > 0 ? ` findings: ${findingCountsText(p.findings)}` : '') +
+    (p.unknownCards !== null && p.unknownCards !== undefined ? ` unknown_in_glpi=${p.unknownCards}` : '')
   );
 }

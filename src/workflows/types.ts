@@ -6,6 +6,7 @@
 
 import type { RunOutcome, RunTrigger, Totals } from '../core/results';
 import type { FindingCounts } from '../core/findings';
+import type { CheckStrategy } from '../config/schema';
 
 /** Tunables a run is started with (defaults come from the worker's configuration). */
 export interface CheckOptions {
@@ -17,6 +18,10 @@ export interface CheckOptions {
   historyEventLimit?: number;
   /** Heartbeat timeout of a batch: how soon a crashed worker's batch is noticed. */
   heartbeatTimeoutSeconds?: number;
+  /** How a full check asks GLPI (CHECK_STRATEGY); a check of chosen devices always searches. */
+  strategy?: CheckStrategy;
+  /** List the GLPI cards the inventory lacks (CHECK_REVERSE); full checks only. */
+  reverse?: boolean;
   /** CHECK_COMPARE_FIELDS as configured: `location,model`, `none`… */
   compareFields?: string;
   /** CHECK_STALE_DAYS. */
@@ -67,12 +72,53 @@ export interface BatchDescriptor {
   deviceIds?: number[];
 }
 
+/** One card list a scan reads: an itemtype's live cards, or its trash. */
+export interface ScanListRef {
+  itemtype: string;
+  trashed: boolean;
+}
+
 export interface RunPlan {
   checkRunId: number;
   total: number;
   batches: BatchDescriptor[];
   startedAt: string;
   glpiUser: string;
+  /** How the devices are classified. */
+  strategy?: 'search' | 'scan';
+  /** Why (auto's estimate, or forced). */
+  strategyReason?: string;
+  /** The lists to scan first (scan strategy, or the reverse check); empty: no scan. */
+  scanLists?: ScanListRef[];
+  /** The column a scan reads the serial from. */
+  serialColumn?: string;
+  /** The reverse check runs (its scan is in scanLists). */
+  reverse?: boolean;
+}
+
+/** What the scan of one list did (cards read, requests, and what GLPI did meanwhile). */
+export interface ScanListSummary extends ScanListRef {
+  cards: number;
+  read: number;
+  pages: number;
+  requests: number;
+  firstTotal: number | null;
+  lastTotal: number | null;
+  duplicates: number;
+  backups: number;
+  shortPages: number;
+}
+
+/** The scan phase's outcome, carried in the run's state (small: counts and a few sentences). */
+export interface ScanOutcome {
+  cards: number;
+  requests: number;
+  /** null when the reverse check did not run. */
+  unknownCards: number | null;
+  unknownNoSerial: number | null;
+  warnings: string[];
+  /** The scan failed after its retries: the run searched instead, without a reverse check. */
+  failed?: string;
 }
 
 export interface ConflictSummary {
@@ -101,6 +147,8 @@ export interface RunState {
   findings?: FindingCounts;
   recentConflicts: ConflictSummary[];
   continuedAsNew: number;
+  /** Set once the scan phase is over (or when none was needed, left out). */
+  scan?: ScanOutcome;
 }
 
 export interface Progress extends Totals {
@@ -115,10 +163,14 @@ export interface Progress extends Totals {
   recentConflicts: ConflictSummary[];
   checkRunId: number;
   continuedAsNew: number;
-  phase: 'planning' | 'checking' | 'finishing';
   /** Findings per kind so far, and their sum. */
   findings: FindingCounts;
   findingsTotal: number;
+  phase: 'planning' | 'scanning' | 'checking' | 'finishing';
+  strategy?: 'search' | 'scan';
+  /** GLPI cards no active device has (the reverse check), once the scan is done; null before or without one. */
+  unknownCards?: number | null;
+  unknownNoSerial?: number | null;
   /** While planning, after a failed attempt: which attempt comes, why the last one failed, and when. */
   planning?: PlanningState;
 }
@@ -151,4 +203,25 @@ export interface RunReport extends Totals {
   scopeWarning?: string;
   /** Set when a full check found no active device: an empty inventory is almost always a mistake. */
   emptyInventoryWarning?: string;
+  strategy?: 'search' | 'scan';
+  /** The reverse check: GLPI cards no active device has, and those without a serial; null when it did not run. */
+  unknownCards?: number | null;
+  unknownNoSerial?: number | null;
+  /** Against the previous completed full check; null previousRunId: nothing to compare with. */
+  changes?: ChangeTotals;
+  /** What the scan noticed (GLPI's total changed meanwhile, rows repeated...). */
+  scanWarnings?: string[];
+}
+
+/** The changes since the previous completed full check, in a few numbers (the lists are in the database). */
+export interface ChangeTotals {
+  previousRunId: number | null;
+  newConflicts: number;
+  resolvedConflicts: number;
+  newNotFound: number;
+  resolvedNotFound: number;
+  newErrors: number;
+  resolvedErrors: number;
+  newFindings: number;
+  resolvedFindings: number;
 }

@@ -20,22 +20,27 @@ function isVisible(context: ItemsContext, item: StoredItem): boolean {
 
 function columns(context: ItemsContext, item: StoredItem): Record<string, unknown> {
   const lower = context.itemtype.toLowerCase();
+  // expand_dropdowns: GLPI puts the dropdown's name (a tree's completename, as stored) in place of
+  // its id, and leaves an unset one (0) as 0.
+  const expandParam = context.params.get('expand_dropdowns');
+  const expand = expandParam !== undefined && !phpEmpty(expandParam);
   const fields: Record<string, unknown> = {
     id: item.id,
-    entities_id: item.entityId,
+    entities_id: expand ? item.stored.entity : item.entityId,
     is_recursive: 0,
     name: item.stored.name,
     contact: null,
     serial: item.stored.serial,
     otherserial: item.stored.otherserial,
-    locations_id: item.locationId ?? 0,
+    locations_id: expand && item.stored.location !== null ? item.stored.location : (item.locationId ?? 0),
     [`${lower}types_id`]: 0,
-    [`${lower}models_id`]: 0,
-    manufacturers_id: 0,
+    // The simulator keeps no ids for models and manufacturers: expanded, their names; else 0.
+    [`${lower}models_id`]: (expand && item.stored.model) || 0,
+    manufacturers_id: (expand && item.stored.manufacturer) || 0,
     is_deleted: item.isDeleted ? 1 : 0,
     is_template: item.isTemplate ? 1 : 0,
     template_name: item.isTemplate ? item.stored.name : null,
-    states_id: item.statusId ?? 0,
+    states_id: expand && item.stored.status !== null ? item.stored.status : (item.statusId ?? 0),
     is_dynamic: 0,
     date_mod: item.dateMod,
     date_creation: item.dateMod,
@@ -61,6 +66,8 @@ const SORTABLE_COLUMNS: Record<string, (item: StoredItem) => string | number | n
   otherserial: (item) => (item.stored.otherserial === null ? null : fold(item.stored.otherserial)),
   entities_id: (item) => item.entityId,
 };
+
+const LIST_CACHE = new WeakMap<object, Map<string, StoredItem[]>>();
 
 const SEARCHABLE_COLUMNS: Record<string, (item: StoredItem) => string | null> = {
   name: (item) => item.stored.name,
@@ -89,15 +96,34 @@ export function getItems(context: ItemsContext): ApiResponse {
 
   const trashed = phpIntval(params.get('is_deleted') ?? null) === 1;
   const filters = textFilters(params.get('searchText'), store.version);
-  const items = store
-    .itemsOf(itemtype)
-    .filter((item) => item.isDeleted === trashed && isVisible(context, item) && filters.every((f) => f(item)));
-  items.sort((a, b) => {
-    const ka = sortKey(a);
-    const kb = sortKey(b);
-    const compared = ka === kb ? a.id - b.id : ka === null ? -1 : kb === null ? 1 : ka < kb ? -1 : 1;
-    return descending ? -compared : compared;
-  });
+  // The sorted list is cached per store (immutable) and view, so that a scan of a million cards
+  // costs a slice per page rather than a sort.
+  const cacheKey =
+    filters.length === 0
+      ? [
+          itemtype,
+          trashed,
+          sortColumn,
+          descending,
+          context.multiEntity ? [...context.session.activeEntities].sort().join(',') : '*',
+        ].join('|')
+      : null;
+  let cache = LIST_CACHE.get(store);
+  if (!cache) LIST_CACHE.set(store, (cache = new Map<string, StoredItem[]>()));
+  let items = cacheKey === null ? undefined : cache.get(cacheKey);
+  if (!items) {
+    const list = store
+      .itemsOf(itemtype)
+      .filter((item) => item.isDeleted === trashed && isVisible(context, item) && filters.every((f) => f(item)));
+    list.sort((a, b) => {
+      const ka = sortKey(a);
+      const kb = sortKey(b);
+      const compared = ka === kb ? a.id - b.id : ka === null ? -1 : kb === null ? 1 : ka < kb ? -1 : 1;
+      return descending ? -compared : compared;
+    });
+    items = list;
+    if (cacheKey !== null) cache.set(cacheKey, list);
+  }
 
   const total = items.length;
   if (range[0] > total) return errors.rangeExceedTotal(total);

@@ -21,6 +21,7 @@ import {
   FAULT_NAMES,
   type FaultConfig,
   type FaultName,
+  type ListFault,
   type RunningSimulator,
   type SimItem,
   type SimulatorOptions,
@@ -92,8 +93,37 @@ export async function startGlpiSimulator(opts: SimulatorOptions = {}): Promise<R
   };
   const api = new GlpiApi(settings, state);
 
+  let listHook: ((index: number) => void) | null = null;
+  let listRequests = 0;
+  let listHookRequests = 0;
+  const isItemList = (request: IncomingMessage): boolean => {
+    const route = routeOf(request.url ?? '/', version);
+    return (
+      request.method === 'GET' &&
+      route !== null &&
+      route.length === 1 &&
+      endpointOf(route) === 'other' &&
+      /^[A-Za-z]+$/.test(route[0]) &&
+      !['listSearchOptions', 'getMultipleItems'].includes(route[0])
+    );
+  };
+
   const answer = (request: IncomingMessage, response: ServerResponse, body: string, draw: FaultDraw): void => {
     if (stopping || response.destroyed) return;
+    if (isItemList(request)) {
+      listHook?.(listHookRequests++);
+      // Faults count the live lists' requests only (the trash is read alongside, in its own order).
+      const live = !/[?&]is_deleted=1(&|$)/.test(request.url ?? '');
+      const listFault = live ? faultPlan.config.listFaults?.[listRequests++] : undefined;
+      if (listFault) {
+        const result = listFaultResponse(listFault, handleSafely(api, request, body), () =>
+          handleSafely(api, request, body, shiftedRange(request.url ?? '/', 3)),
+        );
+        countFault('list');
+        send(response, result);
+        return;
+      }
+    }
     const isSearch = endpointOf(routeOf(request.url ?? '/', version)) === 'search';
     const fault = isSearch ? draw.searchFault : null;
     let result: ApiResponse;
@@ -178,6 +208,11 @@ export async function startGlpiSimulator(opts: SimulatorOptions = {}): Promise<R
     },
     setFaults: (faults: FaultConfig) => {
       faultPlan = new FaultPlan({ ...faults });
+      listRequests = 0;
+    },
+    onListRequest: (hook) => {
+      listHook = hook;
+      listHookRequests = 0;
     },
     setItems: (items: SimItem[]) => {
       rawItems = [...items];
@@ -198,10 +233,47 @@ export async function startGlpiSimulator(opts: SimulatorOptions = {}): Promise<R
   };
 }
 
+/** The same URL with its `range=a-b` moved `by` rows earlier (not below 0). */
+function shiftedRange(url: string, by: number): string {
+  return url.replace(/range=(\d+)-(\d+)/, (_m, a: string, b: string) => {
+    const start = Math.max(0, Number(a) - by);
+    return `range=${start}-${start + Number(b) - Number(a)}`;
+  });
+}
+
+/** An item list answer with one of the list faults applied (see FaultConfig.listFaults). */
+function listFaultResponse(fault: ListFault, result: ApiResponse, shifted: () => ApiResponse): ApiResponse {
+  switch (fault) {
+    case 'short': {
+      if (result.status >= 300) return result;
+      const rows = JSON.parse(result.body) as unknown[];
+      return { ...result, body: JSON.stringify(rows.slice(0, Math.max(0, rows.length - 5))) };
+    }
+    case 'shifted': {
+      const moved = shifted();
+      return moved.status >= 300 ? result : { ...moved, headers: result.headers };
+    }
+    case 'html':
+      return rawResponse(
+        200,
+        'text/html; charset=UTF-8',
+        '<!DOCTYPE html><html><body><h1>Maintenance</h1></body></html>',
+      );
+    case 'truncated':
+      if (result.status >= 300) return result;
+      return { ...result, body: result.body.slice(0, Math.floor(result.body.length / 2)) };
+  }
+}
+
 /** A bug in the simulator answers like a PHP fatal error (500, empty body) instead of crashing the server. */
-function handleSafely(api: GlpiApi, request: IncomingMessage, body: string): ApiResponse {
+function handleSafely(api: GlpiApi, request: IncomingMessage, body: string, url?: string): ApiResponse {
   try {
-    return api.handle({ method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers, body });
+    return api.handle({
+      method: request.method ?? 'GET',
+      url: url ?? request.url ?? '/',
+      headers: request.headers,
+      body,
+    });
   } catch {
     return rawResponse(500, 'text/html; charset=UTF-8', '');
   }

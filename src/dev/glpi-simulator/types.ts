@@ -61,7 +61,18 @@ export interface FaultConfig {
   down?: boolean;
   /** changeActiveEntities answers 400 ["ERROR", "Bad Request; ..."]. */
   failEntitySwitch?: boolean;
+  /**
+   * Faults on the item lists (`GET /:itemtype`, the full scan), by the 0-based index of the live
+   * list request (the trash's, `is_deleted=1`, are not counted) since the faults were set, each applied once:
+   * - `short`: the last rows of the page are left out, the Content-Range still promises them;
+   * - `shifted`: the page starts 3 rows early (as if cards had been added before it), Content-Range unchanged;
+   * - `html`: 200 text/html (a maintenance page);
+   * - `truncated`: the JSON cut in the middle.
+   */
+  listFaults?: Record<number, ListFault>;
 }
+
+export type ListFault = 'short' | 'shifted' | 'html' | 'truncated';
 
 export interface SimulatorOptions {
   /** Default 0: a random free port. */
@@ -150,6 +161,7 @@ export const FAULT_NAMES = [
   'rateLimit',
   'sessionInvalidated',
   'entitySwitch',
+  'list',
 ] as const;
 
 export type FaultName = (typeof FAULT_NAMES)[number];
@@ -178,6 +190,11 @@ export interface RunningSimulator {
   setItems(items: SimItem[]): void;
   items(): SimItem[];
   invalidateAllSessions(): void;
+  /**
+   * Called before each item list request (`GET /:itemtype`) is answered, with its 0-based index
+   * since the hook was set: a test can change the items mid-scan (setItems).
+   */
+  onListRequest(hook: ((index: number) => void) | null): void;
   /** Closes the server, including hanging requests and idle keep-alive connections. */
   stop(): Promise<void>;
 }
