@@ -67,9 +67,23 @@ async function record(client: Client, devices: string[]): Promise<void> {
   await save(
     client,
     'full-check',
-    'checkAllDevices: 120 devices in 4 batches, 2 at a time',
+    'checkAllDevices on the defaults: a full scan of GLPI (CHECK_STRATEGY=auto with the reverse check)',
     full.workflowId,
     full.firstExecutionRunId,
+  );
+
+  // The search strategy, and the scenarios below, which are about batches of searches.
+  const searched = await client.workflow.start(checkAllDevices, {
+    ...options('full-check-search'),
+    args: [{ batchSize: 30, batchConcurrency: 2, trigger: 'manual', strategy: 'search', reverse: false }],
+  });
+  await searched.result();
+  await save(
+    client,
+    'full-check-search',
+    'checkAllDevices by search: 120 devices in 4 batches, 2 at a time',
+    searched.workflowId,
+    searched.firstExecutionRunId,
   );
 
   const single = await client.workflow.start(checkDevices, { ...options('single-devices'), args: [{ devices }] });
@@ -78,7 +92,7 @@ async function record(client: Client, devices: string[]): Promise<void> {
 
   const long = await client.workflow.start(checkAllDevices, {
     ...options('continue-as-new'),
-    args: [{ batchSize: 4, batchConcurrency: 3, historyEventLimit: 100 }],
+    args: [{ batchSize: 4, batchConcurrency: 3, historyEventLimit: 100, strategy: 'search', reverse: false }],
   });
   await long.result();
   const runs = await chainRunIds(client, long.workflowId, long.firstExecutionRunId);
@@ -101,7 +115,7 @@ async function record(client: Client, devices: string[]): Promise<void> {
   const failing = await client.workflow.start(checkAllDevices, {
     taskQueue: TASK_QUEUE,
     workflowId: FAILED_BATCH_ID,
-    args: [{ batchSize: 30, batchConcurrency: 1 }],
+    args: [{ batchSize: 30, batchConcurrency: 1, strategy: 'search', reverse: false }],
   });
   const report = await failing.result();
   if (report.status !== 'completed_with_errors') throw new Error(`the failed-batch run ended ${report.status}`);

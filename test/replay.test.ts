@@ -11,7 +11,14 @@ import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { historyFromObject, readHistoryFixtures } from './support/history-fixtures';
 import { workflowBundle } from './support/services';
 
-const SCENARIOS = ['continue-as-new-first', 'continue-as-new-last', 'failed-batch', 'full-check', 'single-devices'];
+const SCENARIOS = [
+  'continue-as-new-first',
+  'continue-as-new-last',
+  'failed-batch',
+  'full-check-search',
+  'full-check',
+  'single-devices',
+];
 
 function histories() {
   return readHistoryFixtures().map((fixture) => ({
