@@ -10,7 +10,9 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { contractEnv } from './glpi-admin';
 
-const files = process.argv.slice(2).length ? process.argv.slice(2) : [join(__dirname, 'glpi.contract.test.ts')];
+const files = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : [join(__dirname, 'glpi.contract.test.ts'), join(__dirname, 'scan.contract.test.ts')];
 
 if (!contractEnv()) {
   console.log(
