@@ -203,7 +203,8 @@ describe('schedule and --status on the real Temporal', async () => {
     const handle = await client.workflow.start(checkAllDevices, {
       taskQueue: worker.taskQueue,
       workflowId,
-      args: [{ batchSize: 1, batchConcurrency: 1 }],
+      // By search: the stubbed checkBatch is what the full check must run.
+      args: [{ batchSize: 1, batchConcurrency: 1, strategy: 'search', reverse: false }],
     });
     after(() => handle.terminate('test done').catch(() => undefined));
     assert.ok(devices.length >= 4);

@@ -18,6 +18,7 @@ import {
   SETTINGS,
   checkNumber,
   loadConfig,
+  readSetting,
   readEnvFile,
   withEnvFile,
   type Setting,
@@ -90,6 +91,14 @@ describe('configuration ranges', () => {
       });
     });
   }
+
+  test('a choice is read in any case and comes back as the schema spells it', () => {
+    assert.equal(loadConfig({ CHECK_STRATEGY: 'search' }).check.strategy, 'search');
+    assert.equal(loadConfig({ CHECK_STRATEGY: 'SCAN' }).check.strategy, 'scan');
+    assert.equal(loadConfig({ LOG_LEVEL: 'info' }).logLevel, 'INFO');
+    assert.equal(readSetting('WEB_AUTH', { WEB_AUTH: 'basic' }), 'basic');
+    assert.throws(() => loadConfig({ CHECK_STRATEGY: 'both' }), /CHECK_STRATEGY must be one of auto, search, scan/);
+  });
 
   test('GLPI_MAX_REQUESTS_PER_SECOND=0 still means no limit', () => {
     assert.equal(loadGlpiConfig({ ...GLPI_ENV, GLPI_MAX_REQUESTS_PER_SECOND: '0' }).maxRequestsPerSecond, 0);

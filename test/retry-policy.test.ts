@@ -43,7 +43,7 @@ describe('retry policy (time skipping)', () => {
       env.client.workflow.execute(checkAllDevices, {
         taskQueue,
         workflowId: `retry-${taskQueue}`,
-        args: [{ batchSize: 100 }],
+        args: [{ batchSize: 100, strategy: 'search', reverse: false }],
       }),
     );
 

@@ -59,9 +59,11 @@ function parseGiven(name: SettingName, setting: Setting, text: string): string |
       throw invalidSetting(name);
     }
     case 'choice': {
-      const upper = text.toUpperCase();
-      if (!setting.choices.includes(upper)) throw invalidSetting(name);
-      return upper;
+      // Any case is accepted; the value is the choice as the schema spells it (LOG_LEVEL=info is INFO,
+      // CHECK_STRATEGY=Search is search).
+      const choice = setting.choices.find((c) => c.toUpperCase() === text.toUpperCase());
+      if (choice === undefined) throw invalidSetting(name);
+      return choice;
     }
     case 'text': {
       if (!setting.check) return text;

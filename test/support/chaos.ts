@@ -29,6 +29,12 @@ import { verifyRun, type Verification } from './ground-truth';
 import { chainStats, fetchChain, type ChainStats } from './history';
 import { productionWorkerCommand, spawnWorker, type WorkerProcess } from './worker-process';
 
+/**
+ * The chaos scenarios are about batches of searches surviving kills and outages: by scan (the
+ * default for a full check) a run of their size ends before the kills are through.
+ */
+const SEARCH_STRATEGY_ENV = { CHECK_STRATEGY: 'search', CHECK_REVERSE: 'false' };
+
 export const CHAOS_USER_TOKEN = 'chaos-user-token';
 
 export interface ChaosOptions {
@@ -139,6 +145,7 @@ export class ChaosStack {
       CHECK_BATCH_CONCURRENCY: String(this.options.batchConcurrency),
       CHECK_RETRY_INITIAL_SECONDS: String(this.options.retryInitialSeconds),
       CHECK_HEARTBEAT_TIMEOUT_SECONDS: String(this.options.heartbeatTimeoutSeconds),
+      ...SEARCH_STRATEGY_ENV,
     };
   }
 
@@ -148,6 +155,8 @@ export class ChaosStack {
       batchConcurrency: this.options.batchConcurrency,
       retryInitialSeconds: this.options.retryInitialSeconds,
       heartbeatTimeoutSeconds: this.options.heartbeatTimeoutSeconds,
+      strategy: 'search',
+      reverse: false,
     };
   }
 
