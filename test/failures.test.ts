@@ -40,7 +40,16 @@ describe('failures', () => {
     const handle = await client.workflow.start(checkAllDevices, {
       taskQueue,
       workflowId: `crash-${taskQueue}`,
-      args: [{ batchSize: 50, batchConcurrency: 2, retryInitialSeconds: 1, heartbeatTimeoutSeconds: 3 }],
+      args: [
+        {
+          batchSize: 50,
+          batchConcurrency: 2,
+          retryInitialSeconds: 1,
+          heartbeatTimeoutSeconds: 3,
+          strategy: 'search',
+          reverse: false,
+        },
+      ],
     });
     await until(async () => ((await handle.query(progressQuery)).batchesDone >= 2 ? true : undefined));
     await first.kill('SIGKILL');
@@ -76,7 +85,7 @@ describe('failures', () => {
     const handle = await client.workflow.start(checkAllDevices, {
       taskQueue,
       workflowId: `outage-${taskQueue}`,
-      args: [{ batchSize: 100, retryInitialSeconds: 2 }],
+      args: [{ batchSize: 100, retryInitialSeconds: 2, strategy: 'search', reverse: false }],
     });
     const attempt = await until(async () => {
       const pending = (await handle.describe()).raw.pendingActivities ?? [];
