@@ -38,6 +38,10 @@ describe('worker metrics and health', async () => {
   const [port, sdkPort] = [await freePort(), await freePort()];
   const env = {
     ...stackEnv(taskQueue, url, sim.url),
+    // By search: batches of GLPI searches to count while the run is in progress (a scan of 200
+    // cards is over in one request).
+    CHECK_STRATEGY: 'search',
+    CHECK_REVERSE: 'false',
     CHECK_BATCH_SIZE: '20',
     CHECK_BATCH_CONCURRENCY: '2',
     METRICS_PORT: String(port),

@@ -100,17 +100,20 @@ describe(
       });
     }
 
+    // The full check's scan, the cards missing from the inventory and the changes: no toggle hides them.
+    const FLEET_SECTIONS = ['strategy', 'unknown-cards', 'changes'];
+
     test('status toggles hide and show a category; the filter counts only what is shown', async () => {
       const page = await open(1280);
       const visible = () =>
         page.evaluate<string[]>(
           "Array.from(document.querySelectorAll('section.category')).filter((s) => !s.hidden).map((s) => s.id)",
         );
-      assert.deepEqual(await visible(), ['conflicts', 'not-found', 'errors', 'findings']);
+      assert.deepEqual(await visible(), ['conflicts', 'not-found', 'errors', 'findings', ...FLEET_SECTIONS]);
       const conflicts = page.locator('.toggle.conflict');
       await conflicts.click();
       assert.equal(await conflicts.getAttribute('aria-pressed'), 'false');
-      assert.deepEqual(await visible(), ['not-found', 'errors', 'findings']);
+      assert.deepEqual(await visible(), ['not-found', 'errors', 'findings', ...FLEET_SECTIONS]);
 
       await page.fill('#filter', 'SN-0');
       // A locator wait, not waitForFunction: its in-page polling evaluates a string, which the
@@ -121,12 +124,16 @@ describe(
 
       await page.locator('a.card', { hasText: 'Conflicts' }).click();
       assert.equal(await conflicts.getAttribute('aria-pressed'), 'true', 'the card brings its section back');
-      assert.deepEqual(await visible(), ['conflicts', 'not-found', 'errors', 'findings']);
+      assert.deepEqual(await visible(), ['conflicts', 'not-found', 'errors', 'findings', ...FLEET_SECTIONS]);
       assert.equal(await page.textContent('.toolbar .status'), '70 of 70 devices match');
 
       const findings = page.locator('.toggle.finding');
       await findings.click();
-      assert.deepEqual(await visible(), ['conflicts', 'not-found', 'errors'], 'findings have their own toggle');
+      assert.deepEqual(
+        await visible(),
+        ['conflicts', 'not-found', 'errors', ...FLEET_SECTIONS],
+        'findings have their own toggle',
+      );
       await page.close();
     });
 

@@ -195,6 +195,9 @@ describe('run lifecycle', async () => {
     const { taskQueue } = await startWorker({ db, glpi: glpiFor(sim) });
     const env = {
       ...stackEnv(taskQueue, url),
+      // Batches of searches in flight at the close (a scan writes its results in one step).
+      CHECK_STRATEGY: 'search',
+      CHECK_REVERSE: 'false',
       CHECK_BATCH_SIZE: '50',
       CHECK_BATCH_CONCURRENCY: '2',
     };

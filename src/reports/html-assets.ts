@@ -183,7 +183,8 @@ export const SCRIPT = `
     let total = 0;
     const wanted = shownCategories();
     for (const section of sections) {
-      section.hidden = !wanted.has(section.dataset.category);
+      // Sections without a toggle (the scan, cards missing from the inventory, changes) stay shown.
+      section.hidden = section.dataset.category !== undefined && !wanted.has(section.dataset.category);
       if (section.hidden) continue;
       const body = section.querySelector('tbody');
       if (!body) continue;
