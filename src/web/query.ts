@@ -265,26 +265,39 @@ export interface RunListRow {
 }
 
 /** The newest runs (before the run id `before`, for the "older" link). */
+/** The columns a line of a run list shows. */
+const RUN_LIST_SELECT = {
+  id: true,
+  workflowId: true,
+  trigger: true,
+  status: true,
+  startedAt: true,
+  finishedAt: true,
+  durationMs: true,
+  total: true,
+  found: true,
+  conflicts: true,
+  notFound: true,
+  errors: true,
+  failureReason: true,
+} as const;
+
 export async function listRuns(db: Db, options: { limit: number; before?: number }): Promise<RunListRow[]> {
   return db.checkRun.findMany({
     where: options.before !== undefined ? { id: { lt: options.before } } : {},
     orderBy: { id: 'desc' },
     take: options.limit,
-    select: {
-      id: true,
-      workflowId: true,
-      trigger: true,
-      status: true,
-      startedAt: true,
-      finishedAt: true,
-      durationMs: true,
-      total: true,
-      found: true,
-      conflicts: true,
-      notFound: true,
-      errors: true,
-      failureReason: true,
-    },
+    select: RUN_LIST_SELECT,
+  });
+}
+
+/** The last finished full checks, newest first (the runs page's chart). */
+export async function listFinishedFullChecks(db: Db, limit: number): Promise<RunListRow[]> {
+  return db.checkRun.findMany({
+    where: { finishedAt: { not: null }, trigger: { not: 'devices' } },
+    orderBy: { id: 'desc' },
+    take: limit,
+    select: RUN_LIST_SELECT,
   });
 }
 

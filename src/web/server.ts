@@ -24,6 +24,7 @@ import {
   FACET_COLUMNS,
   facetValues,
   findingsByKind,
+  listFinishedFullChecks,
   listRuns,
   needsCount,
   resultPage,
@@ -195,26 +196,7 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     const limit = 50;
     const [runs, chartRuns, ctx] = await Promise.all([
       listRuns(db, { limit, before }),
-      db.checkRun.findMany({
-        where: { finishedAt: { not: null }, trigger: { not: 'devices' } },
-        orderBy: { id: 'desc' },
-        take: 30,
-        select: {
-          id: true,
-          workflowId: true,
-          trigger: true,
-          status: true,
-          startedAt: true,
-          finishedAt: true,
-          durationMs: true,
-          total: true,
-          found: true,
-          conflicts: true,
-          notFound: true,
-          errors: true,
-          failureReason: true,
-        },
-      }),
+      listFinishedFullChecks(db, 30),
       context(),
     ]);
     const liveTotals = new Map<number, ReportTotals>();
