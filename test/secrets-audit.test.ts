@@ -179,7 +179,14 @@ describe('secrets audit', () => {
         NOTIFY_RETRY_INITIAL_SECONDS: '1',
       };
       const credentialSets: { name: string; env: NodeJS.ProcessEnv; succeeds: boolean }[] = [
-        { name: 'user token', env: { GLPI_USER_TOKEN: SECRETS.userToken }, succeeds: true },
+        // The searches are where the injected faults land (the simulator fails search requests), so the first
+        // run asks for them; the second takes the default strategy (a scan of the 300 cards), so both ways of
+        // reading GLPI go through the audit.
+        {
+          name: 'user token',
+          env: { GLPI_USER_TOKEN: SECRETS.userToken, CHECK_STRATEGY: 'search' },
+          succeeds: true,
+        },
         { name: 'login and password', env: { GLPI_USERNAME, GLPI_PASSWORD: SECRETS.glpiPassword }, succeeds: true },
         { name: 'wrong token', env: { GLPI_USER_TOKEN: SECRETS.wrongToken }, succeeds: false },
       ];
@@ -276,6 +283,9 @@ describe('secrets audit', () => {
         `every table dumped: ${JSON.stringify(dump.rows)}`,
       );
       assert.ok((dump.rows.check_runs ?? 0) >= 2, 'the run rows were dumped');
+      const strategies = (dump.text.match(/"strategy":"\w+"/g) ?? []).sort();
+      assert.deepEqual(strategies, ['"strategy":"scan"', '"strategy":"search"'], 'one run searched, one scanned');
+      assert.ok((dump.rows.scan_cards ?? 0) > 0, 'the cards the scans read were dumped');
       assert.equal(dump.rows.notification_deliveries, 3 * credentialSets.length, 'the delivery records were dumped');
       material.push({ label: 'database dump', text: dump.text });
 
