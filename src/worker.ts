@@ -140,7 +140,11 @@ export async function startConfiguredWorker(
   // Read (and checked) at start: a wrong notification setting stops the worker with its name.
   let notify: NotifyDeps;
   try {
-    notify = { config: loadNotifyConfig(), glpiWebBase: glpiWebBase() };
+    notify = {
+      config: loadNotifyConfig(),
+      glpiWebBase: glpiWebBase(),
+      ...(monitoring.deliveryObserver && { observer: monitoring.deliveryObserver }),
+    };
   } catch (error) {
     await monitoring.close();
     throw error;

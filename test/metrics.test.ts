@@ -1,13 +1,15 @@
 /**
  * The production worker's monitoring endpoint during a real run: /metrics (the service's own
  * metrics and the SDK's, valid for `promtool check metrics`), /healthz, /readyz; LOG_FORMAT=json;
- * a metrics port in use; GLPI credentials rejected as a metric.
+ * a metrics port in use; GLPI credentials rejected as a metric; notification attempts and a failing
+ * channel (a webhook receiver that refuses every message, a chat one that takes them).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { inventoryOnBothSides, stackEnv, TEST_USER_TOKEN } from './support/glpi';
+import { startHttpReceiver } from './support/notify-receivers';
 import { runTs, spawnTs } from './support/processes';
 import { uniqueTaskQueue } from './support/services';
 import { freePort } from './support/tls-front';
@@ -33,7 +35,12 @@ async function get(port: number, path: string): Promise<{ status: number; text: 
 
 describe('worker metrics and health', async () => {
   const devices = 200;
-  const { inv, sim, url } = await inventoryOnBothSides(devices, 31, { faults: { latencyMs: 120 } });
+  // 300 ms per GLPI answer and batches of 10: the run lasts several seconds, long enough for scrapes to see it
+  // part-way (the database side of /metrics is read at most once a second).
+  const { inv, sim, url } = await inventoryOnBothSides(devices, 31, { faults: { latencyMs: 300 } });
+  // The webhook refuses every message for good (400: no retry), the chat takes them.
+  const webhook = await startHttpReceiver({ answer: () => ({ status: 400, body: 'unknown hook' }) });
+  const chat = await startHttpReceiver({ answer: () => ({ status: 200, body: 'ok' }) });
   const taskQueue = uniqueTaskQueue();
   const [port, sdkPort] = [await freePort(), await freePort()];
   const env = {
@@ -42,12 +49,15 @@ describe('worker metrics and health', async () => {
     // cards is over in one request).
     CHECK_STRATEGY: 'search',
     CHECK_REVERSE: 'false',
-    CHECK_BATCH_SIZE: '20',
+    CHECK_BATCH_SIZE: '10',
     CHECK_BATCH_CONCURRENCY: '2',
     METRICS_PORT: String(port),
     METRICS_SDK_PORT: String(sdkPort),
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'INFO',
+    NOTIFY_ON: 'always',
+    NOTIFY_WEBHOOK_URL: webhook.url,
+    NOTIFY_CHAT_WEBHOOK_URL: chat.url,
   };
   const worker = spawnWorker(env);
   after(() => worker.kill('SIGKILL'));
@@ -124,6 +134,33 @@ describe('worker metrics and health', async () => {
     requirePromtool();
     const lint = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });
     assert.equal(lint.status, 0, lint.stdout + lint.stderr);
+  });
+
+  test('notifications: attempts by channel and outcome; the channel whose last delivery failed reads 1', async () => {
+    // The run above notified both channels once its report was written; wait for the deliveries to settle.
+    let text = '';
+    for (let i = 0; i < 150; i++) {
+      text = (await get(port, '/metrics')).text;
+      const settled = ['webhook', 'chat'].every(
+        (channel) => sample(text, 'glpi_device_check_notification_channel_failing', { channel }) !== undefined,
+      );
+      if (settled) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(sample(text, 'glpi_device_check_notification_channel_failing', { channel: 'webhook' }), 1, text);
+    assert.equal(sample(text, 'glpi_device_check_notification_channel_failing', { channel: 'chat' }), 0);
+    assert.equal(
+      sample(text, 'glpi_device_check_notification_attempts_total', { channel: 'webhook', outcome: 'failed' }),
+      1,
+      'a 400 is refused for good: one attempt, no retry',
+    );
+    assert.equal(
+      sample(text, 'glpi_device_check_notification_attempts_total', { channel: 'chat', outcome: 'delivered' }),
+      1,
+    );
+    assert.equal(webhook.requests.length, 1);
+    assert.equal(chat.processed.size, 1);
+    assert.ok(!text.includes(webhook.url) && !text.includes(chat.url), 'no channel URL in the exposition');
   });
 
   test('LOG_FORMAT=json: every line the worker wrote is one JSON object, values as fields', () => {

@@ -13,6 +13,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import type { Notification } from '../src/core/notifications';
 import { loadConfig, ConfigError, type Env } from '../src/config';
 import { deliveriesOf } from '../src/db/notifications';
+import { countUnknownCards } from '../src/db/unknown-cards';
 import { checkNotifications } from '../src/doctor/checks';
 import { loadNotifyConfig } from '../src/notify/config';
 import { ensureSchedule, watchdogScheduleId, watchdogScheduleOptions } from '../src/schedule';
@@ -87,6 +88,7 @@ describe('notifications', { timeout: 600_000 }, () => {
       // The chat hears of every run; the others only of changes (the default).
       NOTIFY_CHAT_ON: 'always',
       TEMPORAL_UI_URL: 'http://temporal-ui.example:8233',
+      WEB_PUBLIC_URL: 'https://printers.example.org/',
     };
     const { taskQueue } = await startWorker({
       db,
@@ -128,7 +130,18 @@ describe('notifications', { timeout: 600_000 }, () => {
     assert.equal(sent.changes?.newProblemsTotal, problems);
     assert.equal(sent.changes?.newProblems.length, Math.min(3, problems));
     assert.equal(sent.changes?.newProblems[0].status, 'conflict', 'conflicts come first');
-    assert.match(sent.changes.newProblems[0].links[0], /\/front\/printer\.form\.php\?id=\d+$/);
+    // The device's web page first (WEB_PUBLIC_URL, its trailing slash dropped), then its GLPI cards.
+    const firstProblem = sent.changes.newProblems[0];
+    assert.equal(
+      firstProblem.links[0],
+      `https://printers.example.org/devices/${firstProblem.deviceId}?run=${first.report.checkRunId}`,
+    );
+    assert.equal(firstProblem.links.length, 1 + firstProblem.glpiIds.length);
+    assert.match(firstProblem.links[1], /\/front\/printer\.form\.php\?id=\d+$/);
+    assert.equal(sent.links.report, `https://printers.example.org/runs/${first.report.checkRunId}`);
+    // The reverse check ran with the check: its counts travel with the message.
+    assert.deepEqual(sent.changes.unknownCards, await countUnknownCards(db, first.report.checkRunId));
+    assert.deepEqual(sent.changes.findings, {}, 'no finding moved: there is nothing to compare with');
     assert.equal(
       sent.links.temporalUi,
       `http://temporal-ui.example:8233/namespaces/default/workflows/notify-e2e-1-${taskQueue}/${first.runId}`,
@@ -195,7 +208,23 @@ describe('notifications', { timeout: 600_000 }, () => {
       where: { checkRunId: second.report.checkRunId, status: 'found' },
       select: { glpiIds: true, device: { select: { serial: true } } },
     });
-    sim.setItems(sim.items().filter((item) => !found.glpiIds.includes(item.id)));
+    // And another found device's card moves to a place its inventory row does not name: a new location_mismatch.
+    const moved = await db.checkResult.findFirstOrThrow({
+      where: {
+        checkRunId: second.report.checkRunId,
+        status: 'found',
+        glpiIds: { isEmpty: false },
+        device: { location: { not: null } },
+        NOT: { glpiIds: { hasSome: found.glpiIds } },
+      },
+      select: { glpiIds: true },
+    });
+    sim.setItems(
+      sim
+        .items()
+        .filter((item) => !found.glpiIds.includes(item.id))
+        .map((item) => (item.id === moved.glpiIds[0] ? { ...item, location: 'Annex > Basement' } : item)),
+    );
     const third = await checkAndNotify(client, taskQueue, `notify-e2e-3-${taskQueue}`);
     assert.deepEqual(
       third.outcomes.map((o) => o.channel),
@@ -207,6 +236,9 @@ describe('notifications', { timeout: 600_000 }, () => {
     assert.equal(change.changes?.newProblemsTotal, 1);
     assert.equal(change.changes?.newProblems[0].serial, found.device.serial);
     assert.equal(change.changes?.newProblems[0].previousStatus, 'found');
+    assert.equal(change.changes?.findings.location_mismatch?.new, 1, JSON.stringify(change.changes?.findings));
+    const changeChat = (JSON.parse(chat.requests.at(-1)!.body) as { text: string }).text;
+    assert.match(changeChat, /Findings new \(\+\) and resolved \(-\): [^\n]*location_mismatch \+1/);
     assert.equal(smtp.accepted.length, 2);
   });
 

@@ -22,7 +22,7 @@ function promtool(args: string[], input?: string) {
 test('promtool check rules accepts the alerts', () => {
   const run = promtool(['check', 'rules', RULES]);
   assert.equal(run.status, 0, run.stdout + run.stderr);
-  assert.match(run.stdout, /SUCCESS: 4 rules found/);
+  assert.match(run.stdout, /SUCCESS: 5 rules found/);
 });
 
 test('promtool test rules: each alert fires when it should and not before', () => {

@@ -44,8 +44,6 @@ export interface NotifyDeps {
   config: NotifyConfig;
   /** GLPI's web base (GLPI_WEB_URL, or GLPI_URL without its API path) for the problems' links; null: none. */
   glpiWebBase?: string | null;
-  /** The run's web page once a web view exists (#15); null: the message links GLPI only. */
-  reportUrl?: (checkRunId: number) => string | null;
   changes?: ChangeSource;
   observer?: DeliveryObserver;
 }
@@ -91,12 +89,16 @@ export function createNotifyActivities(db: Db, deps: NotifyDeps | undefined) {
   const changes = deps?.changes ?? totalsChangeSource(db);
   const observer = deps?.observer ?? NO_OBSERVER;
   const webBase = deps?.glpiWebBase ?? null;
-  const reportUrl = deps?.reportUrl ?? (() => null);
-  // GLPI's cards of the device; the run's web page (when #15 configures one) is the message's report link.
-  const link: ProblemLinker = (problem, itemtypes) =>
-    problem.glpiIds
+  // The web page (WEB_PUBLIC_URL) first: the device's page in this run, which shows its cards and
+  // history; then GLPI's form pages of the device's cards.
+  const webUrl = config?.webUrl ?? null;
+  const reportUrl = (checkRunId: number) => (webUrl ? `${webUrl}/runs/${checkRunId}` : null);
+  const link: ProblemLinker = (problem, itemtypes, checkRunId) => [
+    ...(webUrl ? [`${webUrl}/devices/${problem.deviceId}?run=${checkRunId}`] : []),
+    ...problem.glpiIds
       .map((id, i) => glpiFormUrl(webBase, itemtypes[i] ?? 'Printer', id))
-      .filter((u): u is string => u !== null);
+      .filter((u): u is string => u !== null),
+  ];
 
   async function compose(input: NotifyInput, maxProblems: number, cfg: NotifyConfig): Promise<Notification> {
     let base: Omit<Notification, 'summary'> = {

@@ -172,6 +172,7 @@ export function loadNotifySettings(env: Env = environment()) {
     maxAttempts: read('NOTIFY_MAX_ATTEMPTS'),
     missedNightGraceSeconds: read('NOTIFY_MISSED_NIGHT_GRACE_SECONDS'),
     uiUrl: read('TEMPORAL_UI_URL'),
+    webUrl: read('WEB_PUBLIC_URL'),
     namespace: read('TEMPORAL_NAMESPACE'),
   };
 }

@@ -618,6 +618,15 @@ export const SETTINGS = {
     max: 65_535,
     description: 'port of the web page (0 = any free port)',
   },
+  WEB_PUBLIC_URL: {
+    section: 'web',
+    kind: 'text',
+    defaultText: 'none',
+    format: 'an http(s) URL',
+    check: (v) => httpUrl(v)?.replace(/\/+$/, ''),
+    description:
+      'the web page as its readers open it (e.g. `https://printers.example.org` behind a proxy): notifications link the run’s page and each new problem’s device page; without it they link GLPI’s cards',
+  },
   WEB_AUTH: {
     section: 'web',
     kind: 'choice',

@@ -49,6 +49,13 @@ export interface RunChanges {
   newProblemsTotal: number;
   /** Devices that were a problem in the previous run and are `found` now. */
   resolvedProblems: number;
+  /**
+   * Findings that appeared (`new`) or went away (`resolved`) since the previous run, by kind (a finding
+   * is the same when its device, kind and card are); only kinds that moved; empty without a previous run.
+   */
+  findings: Record<string, { new: number; resolved: number }>;
+  /** GLPI cards missing from the inventory (the reverse check); null when it did not run. */
+  unknownCards: { withSerial: number; withoutSerial: number } | null;
 }
 
 export interface Notification {
@@ -82,7 +89,8 @@ function hasDelta(deltas: TotalsDelta | null): boolean {
  * - a missed night, a test, and a run that did not complete (completed with errors, failed,
  *   cancelled) always go out, whatever `change` or `problem` say;
  * - change: a completed full check goes out when it is the first one, when any total differs
- *   from the previous finished full check, or when a device became or stopped being a problem;
+ *   from the previous finished full check, when a device became or stopped being a problem, or
+ *   when a finding appeared or went away;
  * - problem: a completed full check goes out when a device became a problem (conflict, not found).
  * A completed check of chosen devices (`start-check --device`) goes out under `always` only.
  */
@@ -93,7 +101,12 @@ export function shouldNotify(when: NotifyWhen, n: Notification): boolean {
   const changes = n.changes;
   if (when === 'problem') return (changes?.newProblemsTotal ?? 0) > 0;
   if (!changes || changes.previous === null) return true;
-  return hasDelta(changes.deltas) || changes.newProblemsTotal > 0 || changes.resolvedProblems > 0;
+  return (
+    hasDelta(changes.deltas) ||
+    changes.newProblemsTotal > 0 ||
+    changes.resolvedProblems > 0 ||
+    Object.keys(changes.findings).length > 0
+  );
 }
 
 const OUTCOME_WORDS: Record<Notification['outcome'], string> = {

@@ -32,18 +32,16 @@ export interface StatusChange {
   after: ResultStatus | null;
 }
 
-/** The latest completed full check (schedule or manual) before this run, or null. */
-export async function previousFullRun(db: Db, checkRunId: number): Promise<{ id: number; startedAt: Date } | null> {
-  const run = await db.checkRun.findFirst({
+/** The latest completed full check (schedule or manual) before this run, or null: what "changed since" compares with. */
+export async function previousFullRun(db: Db, checkRunId: number) {
+  return db.checkRun.findFirst({
     where: {
       id: { lt: checkRunId },
       trigger: { in: ['schedule', 'manual'] },
       status: { in: ['completed', 'completed_with_errors'] },
     },
     orderBy: { id: 'desc' },
-    select: { id: true, startedAt: true },
   });
-  return run;
 }
 
 function emptyCounts(): ChangeCounts {

@@ -3,6 +3,8 @@
  * run with the previous finished full check, which the notifications report as "what changed".
  */
 import type { Db } from './client';
+import { changeSummary, previousFullRun } from './changes';
+import { countUnknownCards } from './unknown-cards';
 import type { Channel, NotificationKind, NotificationTotals, ProblemEntry, RunChanges } from '../core/notifications';
 
 export type DeliveryStatus = 'pending' | 'sending' | 'delivered' | 'failed' | 'skipped';
@@ -66,6 +68,16 @@ export async function failedDeliveries(db: Db, since: Date, limit = 10) {
   });
 }
 
+/** Per channel, whether its latest settled delivery (delivered or failed) failed: the metrics' channel health. */
+export async function channelHealth(db: Db): Promise<{ channel: string; failing: boolean }[]> {
+  const rows = await db.$queryRaw<{ channel: string; status: string }[]>`
+    SELECT DISTINCT ON (channel) channel, status::text AS status
+      FROM notification_deliveries
+     WHERE status IN ('delivered', 'failed')
+     ORDER BY channel, updated_at DESC, id DESC`;
+  return rows.map((r) => ({ channel: r.channel, failing: r.status === 'failed' }));
+}
+
 export async function deliveriesOf(db: Db, filter: { checkRunId?: number; workflowId?: string }) {
   return db.notificationDelivery.findMany({ where: filter, orderBy: { id: 'asc' } });
 }
@@ -85,28 +97,16 @@ export function totalsOfRun(run: RunRow, findings: number): NotificationTotals {
   };
 }
 
-/** Links for a problem: GLPI's form pages of its cards (a report page, once the web view exists, can come first). */
-export type ProblemLinker = (problem: Omit<ProblemEntry, 'links'>, itemtypes: string[]) => string[];
+/** Links for a problem of run `checkRunId`: its device's web page (WEB_PUBLIC_URL), then its GLPI cards' form pages. */
+export type ProblemLinker = (problem: Omit<ProblemEntry, 'links'>, itemtypes: string[], checkRunId: number) => string[];
 
 /**
  * Where "what changed" comes from. The default compares the totals and the per-device statuses
- * with the previous finished full check; the fleet view can provide a richer one (new and
- * resolved conflicts by card, findings) with the same shape.
+ * with the previous finished full check, and takes the findings' changes and the missing cards
+ * from the fleet view (src/db/changes.ts, src/db/unknown-cards.ts); tests may give another.
  */
 export interface ChangeSource {
   changesFor(checkRunId: number, options: { limit: number; link: ProblemLinker }): Promise<RunChanges>;
-}
-
-/** The previous finished full check before `checkRunId` (completed, with or without errors). */
-async function previousFullCheck(db: Db, checkRunId: number) {
-  return db.checkRun.findFirst({
-    where: {
-      id: { lt: checkRunId },
-      trigger: { in: ['schedule', 'manual'] },
-      status: { in: ['completed', 'completed_with_errors'] },
-    },
-    orderBy: { id: 'desc' },
-  });
 }
 
 async function findingsOf(db: Db, checkRunId: number): Promise<number> {
@@ -131,7 +131,7 @@ export function totalsChangeSource(db: Db): ChangeSource {
     async changesFor(checkRunId, { limit, link }) {
       const run = await db.checkRun.findUniqueOrThrow({ where: { id: checkRunId } });
       const full = run.trigger !== 'devices';
-      const previous = full ? await previousFullCheck(db, checkRunId) : null;
+      const previous = full ? await previousFullRun(db, checkRunId) : null;
       const previousId = previous?.id ?? -1;
       // New problems: devices whose status is a problem now and was something else (or absent) before.
       const rows = await db.$queryRaw<ProblemRow[]>`
@@ -160,10 +160,19 @@ export function totalsChangeSource(db: Db): ChangeSource {
           reason: row.error_message,
         };
         const itemtypes = (Array.isArray(row.glpi_items) ? row.glpi_items : []).map((i) => i.itemtype ?? 'Printer');
-        return { ...problem, links: link(problem, itemtypes) };
+        return { ...problem, links: link(problem, itemtypes, checkRunId) };
       });
       let previousSummary: RunChanges['previous'] = null;
       let deltas: RunChanges['deltas'] = null;
+      // The fleet view's comparison (src/db/changes.ts): findings new and resolved, by kind and card.
+      const findings: RunChanges['findings'] = {};
+      if (previous) {
+        const summary = await changeSummary(db, checkRunId);
+        for (const [kind, counts] of Object.entries(summary.byFinding)) {
+          if (counts.new > 0 || counts.resolved > 0) findings[kind] = { new: counts.new, resolved: counts.resolved };
+        }
+      }
+      const unknown = full ? await countUnknownCards(db, checkRunId) : null;
       if (previous) {
         const [now, before] = await Promise.all([findingsOf(db, checkRunId), findingsOf(db, previous.id)]);
         const a = totalsOfRun(run, now);
@@ -189,6 +198,8 @@ export function totalsChangeSource(db: Db): ChangeSource {
         newProblems,
         newProblemsTotal: counts?.new_problems ?? 0,
         resolvedProblems: previous ? (counts?.resolved ?? 0) : 0,
+        findings,
+        unknownCards: unknown && { withSerial: unknown.withSerial, withoutSerial: unknown.withoutSerial },
       };
     },
   };

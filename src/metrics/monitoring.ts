@@ -7,7 +7,9 @@
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { ServiceConfig } from '../config';
 import type { Db } from '../db/client';
+import { channelHealth } from '../db/notifications';
 import { runSnapshot } from '../db/runs';
+import type { DeliveryObserver } from '../activities/notify';
 import type { GlpiRequestObserver } from '../glpi/transport';
 import { nativeConnectionAlive } from '../temporal/connection';
 import { createServiceMetrics, type RunSnapshot, type ServiceMetrics } from './registry';
@@ -23,6 +25,8 @@ export interface Monitoring {
   /** undefined with METRICS_PORT=0. */
   metrics?: ServiceMetrics;
   glpiObserver?: GlpiRequestObserver;
+  /** Counts notification attempts (undefined when metrics are off). */
+  deliveryObserver?: DeliveryObserver;
   /** For Runtime.install (src/logging.ts); undefined: no SDK metrics. */
   sdkBindAddress?: string;
   /** The port /metrics listens on (0 when off). */
@@ -54,8 +58,11 @@ export async function startMonitoring(config: ServiceConfig): Promise<Monitoring
   if (sdkPort !== 0) await requirePortFree('127.0.0.1', sdkPort, 'METRICS_SDK_PORT');
 
   let parts: Monitored | undefined;
-  const snapshot = (): Promise<RunSnapshot> =>
-    parts ? withTimeout(runSnapshot(parts.db), 5_000) : Promise.resolve({});
+  const snapshot = async (): Promise<RunSnapshot> => {
+    if (!parts) return {};
+    const [runs, channels] = await withTimeout(Promise.all([runSnapshot(parts.db), channelHealth(parts.db)]), 5_000);
+    return { ...runs, channels };
+  };
   const metrics = createServiceMetrics(snapshot);
 
   const readiness = async (): Promise<Readiness> => {
@@ -97,6 +104,7 @@ export async function startMonitoring(config: ServiceConfig): Promise<Monitoring
   return {
     metrics,
     glpiObserver: (endpoint, outcome, seconds) => metrics.observeGlpiRequest(endpoint, outcome, seconds),
+    deliveryObserver: { attempt: ({ channel, outcome }) => metrics.observeNotificationAttempt(channel, outcome) },
     ...(sdkPort !== 0 && { sdkBindAddress: `127.0.0.1:${sdkPort}` }),
     port: server.port,
     attach(given) {

@@ -27,6 +27,8 @@ export interface RunSnapshot {
   lastCompletedAt?: Date;
   /** The newest full check still running. */
   running?: { total: number; done: number; startedAt: Date };
+  /** Per notification channel that ever settled a delivery: whether its latest settled delivery failed. */
+  channels?: { channel: string; failing: boolean }[];
 }
 
 export type GlpiOutcome = 'ok' | 'auth_rejected' | 'unavailable' | 'error';
@@ -39,6 +41,8 @@ export interface ServiceMetrics {
   observeRunFinished(status: string, seconds: number): void;
   /** 1 while this worker polls and its Temporal connection answers. */
   setPolling(polling: boolean): void;
+  /** One notification attempt on this worker (src/activities/notify.ts's DeliveryObserver). */
+  observeNotificationAttempt(channel: string, outcome: 'delivered' | 'retrying' | 'failed'): void;
 }
 
 const STATUSES = ['found', 'conflict', 'not_found', 'error'] as const;
@@ -82,6 +86,12 @@ export function createServiceMetrics(snapshot: () => Promise<RunSnapshot>): Serv
     help: 'Duration of the runs this worker finished, by outcome',
     labelNames: ['status'],
     buckets: [10, 30, 60, 300, 600, 1800, 3600, 7200, 14_400, 28_800],
+    registers,
+  });
+  const notificationAttempts = new Counter({
+    name: `${PREFIX}notification_attempts_total`,
+    help: 'Notification attempts of this worker, by channel and outcome (retrying: another attempt follows; failed: given up)',
+    labelNames: ['channel', 'outcome'],
     registers,
   });
   const polling = new Gauge({
@@ -139,6 +149,15 @@ export function createServiceMetrics(snapshot: () => Promise<RunSnapshot>): Serv
     if (s.running) g.set(s.running.startedAt.getTime() / 1000);
   });
 
+  fromDb(
+    'notification_channel_failing',
+    "1 when the channel's latest settled delivery failed (out of attempts, or refused for good), 0 when it was delivered",
+    ['channel'],
+    (g, s) => {
+      for (const { channel, failing } of s.channels ?? []) g.set({ channel }, failing ? 1 : 0);
+    },
+  );
+
   return {
     registry,
     countBatch(totals) {
@@ -157,6 +176,9 @@ export function createServiceMetrics(snapshot: () => Promise<RunSnapshot>): Serv
     },
     setPolling(value) {
       polling.set(value ? 1 : 0);
+    },
+    observeNotificationAttempt(channel, outcome) {
+      notificationAttempts.inc({ channel, outcome });
     },
   };
 }

@@ -42,6 +42,8 @@ export interface NotifyConfig {
   missedNightGraceSeconds: number;
   /** For the links to a run in Temporal's UI. */
   uiUrl: string;
+  /** WEB_PUBLIC_URL: the web page's base, for the run's and the problems' links; null: GLPI's cards only. */
+  webUrl: string | null;
   namespace: string;
 }
 
@@ -120,6 +122,7 @@ export function loadNotifyConfig(env: Env = environment()): NotifyConfig {
     maxAttempts: s.maxAttempts,
     missedNightGraceSeconds: s.missedNightGraceSeconds,
     uiUrl: s.uiUrl,
+    webUrl: s.webUrl ?? null,
     namespace: s.namespace,
   };
 }

@@ -40,6 +40,25 @@ function comparisonLine(n: Notification): string | null {
   );
 }
 
+/** The fleet view's part: findings that moved since the previous run, and the GLPI cards the inventory lacks. */
+function fleetLines(n: Notification): string[] {
+  const c = n.changes;
+  if (!c) return [];
+  const lines: string[] = [];
+  const moved = Object.entries(c.findings).map(([kind, m]) =>
+    [m.new ? `${kind} +${m.new}` : '', m.resolved ? `${kind} -${m.resolved}` : ''].filter(Boolean).join(' '),
+  );
+  if (moved.length) lines.push(`Findings new (+) and resolved (-): ${moved.join(', ')}`);
+  const u = c.unknownCards;
+  if (u && u.withSerial + u.withoutSerial > 0) {
+    const hint = n.checkRunId !== null ? ` (npm run report -- --run ${n.checkRunId} --unknown)` : '';
+    lines.push(
+      `GLPI cards missing from the inventory: ${u.withSerial}, and ${u.withoutSerial} without a serial${hint}`,
+    );
+  }
+  return lines;
+}
+
 function problemText(p: ProblemEntry): string {
   const name = p.name ? ` ${p.name}` : '';
   const ids = p.glpiIds.length ? ` — GLPI ${p.glpiIds.map((id) => `#${id}`).join(', ')}` : '';
@@ -80,6 +99,7 @@ export function chatBody(n: Notification): string {
   const lines = [`*${n.summary}*`, ...headerLines(n), ...totalsLines(n)];
   const comparison = comparisonLine(n);
   if (comparison) lines.push(comparison);
+  lines.push(...fleetLines(n));
   for (const p of n.changes?.newProblems ?? []) {
     const text = problemText(p);
     lines.push(`• ${p.links[0] ? link(p.links[0], text) : text}`);
@@ -109,6 +129,7 @@ export function emailContent(n: Notification): EmailContent {
     ...headerLines(n),
     ...totalsLines(n),
     ...(comparison ? [comparison] : []),
+    ...fleetLines(n),
     ...(problems.length
       ? [
           '',
@@ -135,6 +156,7 @@ export function emailContent(n: Notification): EmailContent {
     para(headerLines(n)),
     para(totalsLines(n)),
     comparison ? para([comparison]) : '',
+    para(fleetLines(n)),
     items ? `<h3>New problems</h3><ul>${items}</ul>` : '',
     more ? para([more]) : '',
     `<p>${escapeHtml(`Workflow ${n.workflowId}, run id ${n.runId}`)}${n.links.temporalUi ? ` · ${a(n.links.temporalUi, 'Temporal UI')}` : ''}${n.links.report ? ` · ${a(n.links.report, 'report')}` : ''}</p>`,
