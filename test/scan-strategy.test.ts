@@ -4,7 +4,7 @@
  * searches do, and no paging fault of GLPI may make a device silently missed or counted twice.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { checkAllDevices, progressQuery } from '../src/workflows';
 import {
   ALL_FINDINGS_RULES,
@@ -22,8 +22,9 @@ import { countUnknownCards, listUnknownCards } from '../src/db/unknown-cards';
 import { changeSummary, listStatusChanges } from '../src/db/changes';
 import type { CheckOptions, RunReport } from '../src/workflows/types';
 import { verifyRun } from './support/ground-truth';
-import { glpiFor, startSimulator } from './support/glpi';
-import { startWorker, temporalClient, testDatabase } from './support/services';
+import { glpiFor, stackEnv, startSimulator } from './support/glpi';
+import { startWorker, temporalClient, testDatabase, uniqueTaskQueue } from './support/services';
+import { spawnWorker } from './support/worker-process';
 import { runTs } from './support/processes';
 
 const reportEnv = (url: string) => ({
@@ -349,6 +350,102 @@ describe('full-scan strategy', () => {
       if (fault === 'shifted') assert.ok(scan.warnings.some((w) => /returned twice were counted once/.test(w)));
     });
   }
+
+  test('a scan that keeps failing: its short ladder, then the devices are searched, exact, without a reverse check', async (t) => {
+    const inv = generateInventory({ devices: 600, seed: 71 });
+    // Every page of the live list is an HTML page: the scan cannot get through, the searches can.
+    const listFaults: Record<number, ListFault> = {};
+    for (let i = 0; i < 400; i++) listFaults[i] = 'html';
+    const sim = await startSimulator({ items: inv.items, faults: { listFaults } });
+    const { db, url } = await testDatabase();
+    await insertDevices(db, inv.devices);
+    const { taskQueue } = await startWorker({
+      db,
+      glpi: glpiFor(sim, { pageSize: 100, retryBaseDelayMs: 10, maxConcurrency: 1 }),
+    });
+    const listRequestsAt: number[] = [];
+    sim.onListRequest(() => listRequestsAt.push(Date.now()));
+    const report = await run(taskQueue, { strategy: 'scan', reverse: true, retryInitialSeconds: 5 }, 'scan-fails');
+    sim.onListRequest(null);
+    assert.equal(report.status, 'completed');
+    assert.equal(report.strategy, 'search', 'the run fell back to the searches');
+    assert.equal(report.unknownCards, null, 'no reverse check without a complete scan');
+    const verification = await verifyRun(url, report.checkRunId, inv, report);
+    assert.deepEqual(verification.problems, []);
+    const stored = await db.checkRun.findUniqueOrThrow({ where: { id: report.checkRunId } });
+    assert.equal(stored.strategy, 'search');
+    assert.match((stored.scan as { failed?: string }).failed ?? '', /HTML|html/);
+    // The scan's ladder starts at 5 s / SCAN_LADDER_DIVISOR = 1 s: waits of 1, 4 and 16 s. The check's
+    // own ladder (5, 20, 80 s) would have kept reading for 105 s before the first search.
+    const scanning = (listRequestsAt.at(-1)! - listRequestsAt[0]) / 1000;
+    assert.ok(scanning >= 1 + 4 + 16 - 1, `the scan climbed its ladder (${scanning} s)`);
+    assert.ok(scanning < 60, `the scan gave way within its short ladder (${scanning} s)`);
+    t.diagnostic(`the failing scan gave way to the searches after ${scanning.toFixed(1)} s`);
+  });
+
+  test('a worker SIGKILLed mid-scan: the next one reads on from the heartbeated cursor, exact', async (t) => {
+    const inv = generateInventory({ devices: 2000, seed: 73 });
+    // 200 ms a request, pages of 100: the scan of ~21 pages lasts seconds, long enough to kill the worker in it.
+    const sim = await startSimulator({ items: inv.items, faults: { latencyMs: 200 } });
+    const { db, url } = await testDatabase();
+    await insertDevices(db, inv.devices);
+    const taskQueue = uniqueTaskQueue('scan-kill');
+    const env = {
+      ...stackEnv(taskQueue, url, sim.url),
+      GLPI_PAGE_SIZE: '100',
+      GLPI_MAX_CONCURRENCY: '1',
+      CHECK_HEARTBEAT_TIMEOUT_SECONDS: '3',
+    };
+    const client = await temporalClient();
+    const scan = (id: string) =>
+      client.workflow.start(checkAllDevices, {
+        taskQueue,
+        workflowId: `${id}-${taskQueue}`,
+        args: [{ batchSize: 200, strategy: 'scan', reverse: true, heartbeatTimeoutSeconds: 3 }],
+      });
+
+    // A scan without a kill, for the number of list requests a whole scan takes.
+    const first = spawnWorker(env);
+    await first.ready;
+    let requests = 0;
+    sim.onListRequest(() => requests++);
+    const baseline = await (await scan('scan-whole')).result();
+    const wholeScan = requests;
+    assert.ok(wholeScan >= 20, `a whole scan takes ${wholeScan} list requests`);
+
+    // The same scan, the worker killed at the 15th list request and another one started.
+    requests = 0;
+    const killAt = 15;
+    let killed: Promise<void> | undefined;
+    sim.onListRequest(() => {
+      requests++;
+      if (requests === killAt) killed = first.kill('SIGKILL').then(() => undefined);
+    });
+    const handle = await scan('scan-killed');
+    while (!killed) await new Promise((r) => setTimeout(r, 50));
+    await killed;
+    const second = spawnWorker(env);
+    after(() => second.kill('SIGKILL'));
+    await second.ready;
+    const report = await handle.result();
+    sim.onListRequest(null);
+
+    assert.equal(report.status, 'completed');
+    assert.equal(report.strategy, 'scan', 'the scan went on (no fallback to the searches)');
+    const verification = await verifyRun(url, report.checkRunId, inv, report);
+    assert.deepEqual(verification.problems, []);
+    assert.equal(report.unknownCards, baseline.unknownCards);
+    const resumed = /Scan resuming[^\n]*offset[=:" ]+(\d+)/.exec(second.output());
+    assert.ok(resumed && Number(resumed[1]) > 0, `the new worker read on from an offset:\n${second.output()}`);
+    t.diagnostic(
+      `killed at list request ${killAt}; resumed at offset ${resumed[1]}; ${requests} list requests (whole scan ${wholeScan})`,
+    );
+    // Started over, it would need the whole scan again on top of the requests before the kill.
+    assert.ok(
+      requests < wholeScan + killAt - 1,
+      `${requests} list requests with the kill, ${wholeScan} for a whole scan: the scan read on`,
+    );
+  });
 
   test('cards trashed and added while the scan runs: it backs up, nothing is skipped, the change is recorded', async () => {
     const inv = generateInventory({ devices: 1500, seed: 61 });

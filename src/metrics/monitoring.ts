@@ -65,6 +65,7 @@ export async function startMonitoring(config: ServiceConfig): Promise<Monitoring
   };
   const metrics = createServiceMetrics(snapshot);
 
+  let temporalMisses = 0;
   const readiness = async (): Promise<Readiness> => {
     if (!parts) {
       return { ready: false, checks: { worker: { ok: false, detail: 'starting' } } };
@@ -72,14 +73,17 @@ export async function startMonitoring(config: ServiceConfig): Promise<Monitoring
     const { worker, connection, db } = parts;
     const state = worker.getState();
     const [temporal, database] = await Promise.all([
-      nativeConnectionAlive(connection),
+      nativeConnectionAlive(connection, 5_000),
       withTimeout(db.$queryRaw`SELECT 1`, 5_000).then(
         () => ({ ok: true }),
         (error: unknown) => ({ ok: false, detail: (error as Error).message.split('\n')[0] }),
       ),
     ]);
     const polling = state === 'RUNNING';
-    metrics.setPolling(polling && temporal);
+    // The gauge drives the no-worker alert: one answer missed by a loaded machine is not an outage,
+    // two in a row (the tick runs every 10 s) are. /readyz answers with this check alone.
+    temporalMisses = temporal ? 0 : temporalMisses + 1;
+    metrics.setPolling(polling && temporalMisses < 2);
     return {
       ready: polling && temporal && database.ok,
       checks: {

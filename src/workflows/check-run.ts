@@ -25,7 +25,7 @@ import { isFatalErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/error-kinds
 import { addTotals, EMPTY_TOTALS, type RunOutcome, type RunTrigger } from '../core/results';
 import { addFindingCounts } from '../core/findings';
 import { CHECK_DEVICES_TOTAL, CHECK_OUTCOME, CHECK_RUN_ID, CHECK_TRIGGER } from './search-attributes';
-import { CRASH_RETRY, MAXIMUM_ATTEMPTS } from '../core/retry-ladder';
+import { CRASH_RETRY, MAXIMUM_ATTEMPTS, scanLadderInitialSeconds } from '../core/retry-ladder';
 import { planningProgress, progressFields, progressLine, progressOf } from './progress';
 import { startRunNotification } from './notify';
 import {
@@ -103,7 +103,9 @@ function activitiesFor(options: Required<CheckOptions>) {
     markBatchFailed: (input) => short.markBatchFailed({ ...input, ...ladder }),
     finishRun: (input) => short.finishRun({ ...input, ...ladder }),
     closeUnstartedRun: (input) => closing.closeUnstartedRun(input),
-    scanCards: (input) => scanning.scanCards({ ...input, ...ladder }),
+    // A shorter ladder (SCAN_LADDER_DIVISOR): a scan that keeps failing gives way to the searches.
+    scanCards: (input) =>
+      scanning.scanCards({ ...input, retryInitialSeconds: scanLadderInitialSeconds(options.retryInitialSeconds) }),
     finishScan: (input) => short.finishScan({ ...input, ...ladder }),
     replanForSearch: (input) => short.replanForSearch({ ...input, ...ladder }),
     classifyBatch: (input) => batches.classifyBatch({ ...input, ...ladder }),
