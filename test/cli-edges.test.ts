@@ -74,6 +74,27 @@ describe('settings named with their fix', () => {
   });
 });
 
+describe('a worker that cannot start', () => {
+  test('exits 1 at once, naming the database, after Temporal’s runtime was installed', async () => {
+    const missing = new URL((await testDatabase()).url);
+    missing.pathname = '/glpi_worker_start_missing';
+    const run = runTs('src/cli/worker.ts', [], {
+      ENV_FILE: 'none',
+      DATABASE_URL: missing.toString(),
+      TEMPORAL_ADDRESS: temporalAddress(),
+      GLPI_URL: 'http://127.0.0.1:9/apirest.php',
+      GLPI_USER_TOKEN: 'not-used-token',
+      METRICS_PORT: '0',
+    });
+    const hung = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 30_000).unref());
+    const outcome = await Promise.race([run, hung]);
+    assert.notEqual(outcome, 'hung', 'the worker was still running 30 s after its start failed');
+    const { code, stderr } = outcome as Awaited<typeof run>;
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /^error: cannot use the database postgresql:\/\/[^ ]*glpi_worker_start_missing: /m);
+  });
+});
+
 describe('usage errors and help', () => {
   test('worker --help is help, whatever the settings; bad arguments are exit 2 everywhere', async () => {
     const broken = { DATABASE_URL: 'garbage', CHECK_TIME: '99:99' };

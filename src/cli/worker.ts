@@ -18,8 +18,15 @@ WORKER_ENSURE_SCHEDULE tune it.
 Exit codes: 0 stopped on a signal, 1 it could not start (the message says why), 2 bad
 arguments, 4 a setting is wrong.`;
 
-runCli(USAGE, async (args) => {
-  rejectExtraArguments(parseArguments({ args, options: {}, allowPositionals: true }).positionals);
-  const { done } = await startConfiguredWorker();
-  await done;
-});
+runCli(
+  USAGE,
+  async (args) => {
+    rejectExtraArguments(parseArguments({ args, options: {}, allowPositionals: true }).positionals);
+    const { done } = await startConfiguredWorker();
+    await done;
+  },
+  // Temporal's Runtime, once installed, keeps the process alive (and takes SIGTERM for a worker
+  // that never came): a start that failed after it would wait for SIGKILL. Everything started
+  // has been stopped by then (startConfiguredWorker's cleanup, or the worker's own run()).
+  { exitWhenDone: true },
+);
