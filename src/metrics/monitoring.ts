@@ -66,12 +66,14 @@ export async function startMonitoring(config: ServiceConfig): Promise<Monitoring
   const metrics = createServiceMetrics(snapshot);
 
   let temporalMisses = 0;
+  let calls = 0;
+  let applied = 0;
   const readiness = async (): Promise<Readiness> => {
     if (!parts) {
       return { ready: false, checks: { worker: { ok: false, detail: 'starting' } } };
     }
     const { worker, connection, db } = parts;
-    const state = worker.getState();
+    const call = ++calls;
     const [temporal, database] = await Promise.all([
       nativeConnectionAlive(connection, 5_000),
       withTimeout(db.$queryRaw`SELECT 1`, 5_000).then(
@@ -79,11 +81,18 @@ export async function startMonitoring(config: ServiceConfig): Promise<Monitoring
         (error: unknown) => ({ ok: false, detail: (error as Error).message.split('\n')[0] }),
       ),
     ]);
+    // The state after the checks, not before: the first call comes as the worker starts to run,
+    // and a slow answer (a cold database pool) must not leave the gauge at that moment's value.
+    const state = worker.getState();
     const polling = state === 'RUNNING';
-    // The gauge drives the no-worker alert: one answer missed by a loaded machine is not an outage,
-    // two in a row (the tick runs every 10 s) are. /readyz answers with this check alone.
-    temporalMisses = temporal ? 0 : temporalMisses + 1;
-    metrics.setPolling(polling && temporalMisses < 2);
+    // Calls overlap (scrapes, /readyz, the tick): only a newer one than the last applied sets the gauge.
+    if (call > applied) {
+      applied = call;
+      // The gauge drives the no-worker alert: one answer missed by a loaded machine is not an outage,
+      // two in a row (the tick runs every 10 s) are. /readyz answers with this check alone.
+      temporalMisses = temporal ? 0 : temporalMisses + 1;
+      metrics.setPolling(polling && temporalMisses < 2);
+    }
     return {
       ready: polling && temporal && database.ok,
       checks: {
