@@ -17,6 +17,7 @@ import { parseContentRangeTotal } from './search-results';
 import { GlpiError, GlpiUnavailableError } from './errors';
 import { malformed } from './http-errors';
 import type { GlpiRequest, GlpiResponse } from './transport';
+import type { ScanCounts } from '../core/scan-counts';
 import { tryNormaliseSerial } from '../core/serial';
 import type { GlpiItem, GlpiLogger } from './types';
 
@@ -32,26 +33,11 @@ export interface ScannedCard {
 }
 
 /** Where a scan of one list (itemtype, live or trash) stands; plain data (heartbeat details). */
-export interface ScanCursor {
+export interface ScanCursor extends ScanCounts {
   /** Index (in GLPI's id order) of the first row not read yet. */
   offset: number;
   /** Highest id read so far (0: none). */
   lastId: number;
-  /** Rows accepted (distinct ids, templates included: GLPI counts them). */
-  read: number;
-  /** Cards stored (templates left out). */
-  cards: number;
-  pages: number;
-  requests: number;
-  /** GLPI's total at the first page and at the latest one. */
-  firstTotal: number | null;
-  lastTotal: number | null;
-  /** Rows dropped because their id was read already (a page that shifted, or a GLPI repeating rows). */
-  duplicates: number;
-  /** Times the scan backed up because rows vanished before the cursor. */
-  backups: number;
-  /** Pages with fewer rows than their Content-Range promised. */
-  shortPages: number;
   done: boolean;
 }
 

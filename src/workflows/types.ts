@@ -6,6 +6,7 @@
 
 import type { RunOutcome, RunTrigger, Totals } from '../core/results';
 import type { FindingCounts } from '../core/findings';
+import type { ScanCounts } from '../core/scan-counts';
 import type { CheckStrategy } from '../config/schema';
 
 /** Tunables a run is started with (defaults come from the worker's configuration). */
@@ -97,17 +98,7 @@ export interface RunPlan {
 }
 
 /** What the scan of one list did (cards read, requests, and what GLPI did meanwhile). */
-export interface ScanListSummary extends ScanListRef {
-  cards: number;
-  read: number;
-  pages: number;
-  requests: number;
-  firstTotal: number | null;
-  lastTotal: number | null;
-  duplicates: number;
-  backups: number;
-  shortPages: number;
-}
+export interface ScanListSummary extends ScanListRef, ScanCounts {}
 
 /** The scan phase's outcome, carried in the run's state (small: counts and a few sentences). */
 export interface ScanOutcome {
