@@ -235,22 +235,16 @@ export async function connectClientConnection(conn: TemporalConnection): Promise
   if (conn.tls !== undefined && (await tlsProbe(conn))) {
     throw await explainConnectError(new Error('Failed to connect: TLS handshake'), conn);
   }
-  let connection: Connection;
-  try {
-    connection = await Connection.connect(clientConnectionOptions(conn));
-  } catch (error) {
-    throw await explainConnectError(error, conn);
-  }
-  try {
-    await connection.withDeadline(Date.now() + PROBE_MS, () => connection.workflowService.getSystemInfo({}));
-    await connection.withDeadline(Date.now() + PROBE_MS, () =>
-      connection.workflowService.describeNamespace({ namespace: conn.namespace }),
-    );
-  } catch (error) {
-    await connection.close().catch(() => undefined);
-    throw await explainConnectError(error, conn);
-  }
-  return connection;
+  return openProven(
+    conn,
+    () => Connection.connect(clientConnectionOptions(conn)),
+    async (connection) => {
+      await connection.withDeadline(Date.now() + PROBE_MS, () => connection.workflowService.getSystemInfo({}));
+      await connection.withDeadline(Date.now() + PROBE_MS, () =>
+        connection.workflowService.describeNamespace({ namespace: conn.namespace }),
+      );
+    },
+  );
 }
 
 export async function connectTemporalClient(conn: TemporalConnection): Promise<Client> {
@@ -260,16 +254,34 @@ export async function connectTemporalClient(conn: TemporalConnection): Promise<C
 
 /** The worker's connection, proven the same way; the caller closes it. */
 export async function connectNative(conn: TemporalConnection): Promise<NativeConnection> {
-  let connection: NativeConnection;
+  return openProven(
+    conn,
+    () => NativeConnection.connect(nativeConnectionOptions(conn)),
+    async (connection) => {
+      await connection.withDeadline(Date.now() + PROBE_MS, () =>
+        connection.workflowService.describeNamespace({ namespace: conn.namespace }),
+      );
+    },
+  );
+}
+
+/**
+ * Opens a connection and proves it with `probe`: either failure comes out explained (which
+ * setting, never a secret), and a connection that opened but failed its probe is closed.
+ */
+async function openProven<C extends { close(): Promise<void> }>(
+  conn: TemporalConnection,
+  open: () => Promise<C>,
+  probe: (connection: C) => Promise<void>,
+): Promise<C> {
+  let connection: C;
   try {
-    connection = await NativeConnection.connect(nativeConnectionOptions(conn));
+    connection = await open();
   } catch (error) {
     throw await explainConnectError(error, conn);
   }
   try {
-    await connection.withDeadline(Date.now() + PROBE_MS, () =>
-      connection.workflowService.describeNamespace({ namespace: conn.namespace }),
-    );
+    await probe(connection);
   } catch (error) {
     await connection.close().catch(() => undefined);
     throw await explainConnectError(error, conn);
