@@ -95,6 +95,19 @@ export async function changeSummary(db: Db, checkRunId: number): Promise<ChangeS
   return summary;
 }
 
+/** A device's status in both runs, as the change queries select it. */
+interface ChangeRow {
+  device_id: number;
+  serial: string;
+  name: string | null;
+  before: ResultStatus | null;
+  after: ResultStatus | null;
+}
+
+function statusChange(row: ChangeRow): StatusChange {
+  return { deviceId: row.device_id, serial: row.serial, name: row.name, before: row.before, after: row.after };
+}
+
 /**
  * The devices behind one count of the summary: `new` devices now `status` that were not before,
  * `resolved` ones that were and are not any more, `persisting` ones that are in both. Device id order.
@@ -107,15 +120,7 @@ export async function listStatusChanges(
   const previous = await previousFullRun(db, checkRunId);
   if (!previous) return [];
   const { change, status } = options;
-  const rows = await db.$queryRaw<
-    {
-      device_id: number;
-      serial: string;
-      name: string | null;
-      before: ResultStatus | null;
-      after: ResultStatus | null;
-    }[]
-  >`
+  const rows = await db.$queryRaw<ChangeRow[]>`
     WITH cur AS (SELECT device_id, status FROM check_results WHERE check_run_id = ${checkRunId}),
          prev AS (SELECT device_id, status FROM check_results WHERE check_run_id = ${previous.id})
     SELECT device_id, d.serial, d.name, p.status::text AS before, c.status::text AS after
@@ -126,13 +131,7 @@ export async function listStatusChanges(
              ELSE p.status::text = ${status} AND c.status::text = ${status}
            END
      ORDER BY device_id LIMIT ${options.limit ?? 1000} OFFSET ${options.offset ?? 0}`;
-  return rows.map((row) => ({
-    deviceId: row.device_id,
-    serial: row.serial,
-    name: row.name,
-    before: row.before,
-    after: row.after,
-  }));
+  return rows.map(statusChange);
 }
 
 /**
@@ -146,16 +145,7 @@ export async function listChangedDevices(
 ): Promise<{ previousRunId: number | null; total: number; devices: StatusChange[] }> {
   const previous = await previousFullRun(db, checkRunId);
   if (!previous) return { previousRunId: null, total: 0, devices: [] };
-  const rows = await db.$queryRaw<
-    {
-      device_id: number;
-      serial: string;
-      name: string | null;
-      before: ResultStatus | null;
-      after: ResultStatus | null;
-      total: number;
-    }[]
-  >`
+  const rows = await db.$queryRaw<(ChangeRow & { total: number })[]>`
     WITH cur AS (SELECT device_id, status FROM check_results WHERE check_run_id = ${checkRunId}),
          prev AS (SELECT device_id, status FROM check_results WHERE check_run_id = ${previous.id})
     SELECT device_id, d.serial, d.name, p.status::text AS before, c.status::text AS after,
@@ -166,12 +156,6 @@ export async function listChangedDevices(
   return {
     previousRunId: previous.id,
     total: rows[0]?.total ?? 0,
-    devices: rows.map((row) => ({
-      deviceId: row.device_id,
-      serial: row.serial,
-      name: row.name,
-      before: row.before,
-      after: row.after,
-    })),
+    devices: rows.map(statusChange),
   };
 }
