@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { hashSources, SOURCE_DIR, StaleBuildError, verifiedWorkflowBundle } from '../src/workflow-bundle';
 import { exitCodeOf, EXIT } from '../src/cli/run';
+import { productionWorkerCommand } from './support/worker-process';
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
@@ -94,5 +95,29 @@ describe('prebuilt workflow bundle', () => {
     const { paths, sources } = builtTree();
     rmSync(sources, { recursive: true });
     assert.equal(verifiedWorkflowBundle(paths).sourcesChecked, false);
+  });
+});
+
+describe('the production command', () => {
+  test('the systemd worker unit runs exactly what npm start runs: the build, its node options and environment', () => {
+    const start = productionWorkerCommand();
+    const unit = readFileSync(join(__dirname, '..', 'deploy', 'systemd', 'glpi-device-check-worker.service'), 'utf8');
+    const lines = unit.split('\n').map((line) => line.trim());
+    const environment = Object.fromEntries(
+      lines
+        .filter((line) => line.startsWith('Environment='))
+        .flatMap((line) => line.slice('Environment='.length).split(/\s+/))
+        .map((pair) => pair.split('=') as [string, string]),
+    );
+    for (const [name, value] of Object.entries(start.env)) assert.equal(environment[name], value, name);
+    const exec = lines.filter((line) => line.startsWith('ExecStart='));
+    assert.equal(exec.length, 1);
+    const words = exec[0].slice('ExecStart='.length).split(/\s+/);
+    assert.equal(words[0], '/usr/bin/node');
+    assert.deepEqual(words.slice(1, -1), start.nodeArgs);
+    assert.equal(join(__dirname, '..', words.at(-1)!), start.script);
+    // The deploy unit runs the build too, never the sources through tsx.
+    const deploy = readFileSync(join(__dirname, '..', 'deploy', 'systemd', 'glpi-device-check-deploy.service'), 'utf8');
+    assert.doesNotMatch(unit + deploy, /tsx|src\//);
   });
 });

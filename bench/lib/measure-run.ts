@@ -174,7 +174,12 @@ export async function measureRun(options: MeasureOptions): Promise<Measured> {
     let largestHeartbeatBytes: number;
     let cpu: CpuUsage;
     try {
-      report = await waitForReport(check.handle);
+      // The only worker dying (out of memory, say) would leave the run waiting for ever: say so and stop.
+      const died = spawned.exited.then(({ code, signal }) => {
+        const tail = spawned.output().trimEnd().split('\n').slice(-5).join('\n');
+        throw new Error(`the worker exited (${signal ?? `code ${code}`}) during the run:\n${tail}`);
+      });
+      report = await Promise.race([waitForReport(check.handle), died]);
       wallMs = performance.now() - started;
       cpu = cpuUsage(cpuBefore, cpuGroups());
     } finally {
