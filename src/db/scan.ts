@@ -6,15 +6,10 @@ import type { Db } from './client';
 import { Prisma } from './generated/client';
 import type { BatchDescriptor } from '../workflows/types';
 import type { GlpiItem } from '../glpi/types';
+import type { ScannedCard } from '../glpi/scan';
 
-export interface ScanCardRow {
-  itemtype: string;
-  glpiId: number;
-  isDeleted: boolean;
-  serialNormalized: string | null;
-  storedSerial: string | null;
-  item: GlpiItem;
-}
+/** A row of scan_cards is the card as the scan read it (src/glpi/scan.ts): one shape for both. */
+export type ScanCardRow = ScannedCard;
 
 /** Stores a page of cards; a card already stored for the run (same list) is left as it is. */
 export async function insertScanCards(db: Db, checkRunId: number, cards: readonly ScanCardRow[]): Promise<void> {
