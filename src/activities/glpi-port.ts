@@ -22,6 +22,7 @@ export interface GlpiLookupSession {
       trashed: boolean;
       serialColumn: string;
       onCards(cards: ScannedCard[], cursor: ScanCursor): Promise<void>;
+      onAdvance?(cursor: ScanCursor): void;
     },
     cursor: ScanCursor,
   ): Promise<ScanCursor>;

@@ -37,7 +37,7 @@ import type {
 } from '../workflows/types';
 import { GlpiConfigError } from '../glpi/errors';
 import { newCursor, type ScanCursor } from '../glpi/scan';
-import { analyseScanCards, insertScanCards, loadDevicesWithCards, pruneScanCards } from '../db/scan';
+import { analyseScanCards, devicesWithCards, insertScanCards, pruneScanCards } from '../db/scan';
 import { countUnknownCards } from '../db/unknown-cards';
 import { changeSummary } from '../db/changes';
 import { chooseStrategy } from '../core/strategy';
@@ -78,6 +78,8 @@ export const EMPTY_INVENTORY_WARNING =
 
 /** Devices per classification activity of the scan strategy (database work only, no GLPI). */
 export const SCAN_BATCH_SIZE = 5000;
+/** Devices a classification holds in memory at once (with their cards and results). */
+const CLASSIFY_CHUNK_SIZE = 500;
 /** Runs whose scanned cards are kept (the unknown-card lists of older reports are gone). */
 const KEEP_SCANS = 3;
 
@@ -355,10 +357,8 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
               itemtype: input.list.itemtype,
               trashed: input.list.trashed,
               serialColumn: input.serialColumn,
-              onCards: async (cards) => {
-                await insertScanCards(db, input.checkRunId, cards);
-                beat();
-              },
+              onCards: (cards) => insertScanCards(db, input.checkRunId, cards),
+              onAdvance: beat,
             },
             cursor,
           ),
@@ -421,32 +421,36 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
     }: { checkRunId: number; batch: BatchDescriptor; rules?: BatchRules } & OfDatabase &
       LadderInput): Promise<BatchSummary> {
       await assertOwnDatabase(db, database);
-      const devices = await loadDevicesWithCards(db, checkRunId, batch);
       const rules = findingRules(batchRules);
       const nowMs = Date.now();
-      const rows: ResultRow[] = devices.map((device) => {
-        const facts = deviceFacts(device);
-        // A device without a serial ('no-serial:' key) has no card to match: classifyDevice says no_serial.
-        const { live, trashed } =
-          facts.serialNormalized === null
-            ? { live: [], trashed: [] }
-            : selectCandidates(facts.serialNormalized, device.cards);
-        const matched: MatchedCard<GlpiItem>[] = live.map((card) => ({
-          card: card.item,
-          storedSerial: card.storedSerial,
-        }));
-        return resultRow(
-          device.id,
-          classifyDevice(
-            facts,
-            matched,
-            trashed.map((card) => card.item),
-            rules,
-            nowMs,
-          ),
-        );
-      });
-      await writeResults(db, checkRunId, rows);
+      // Chunk by chunk, each written as it is classified: a retried attempt writes the same rows
+      // again, which writeResults leaves as the first attempt wrote them.
+      for await (const devices of devicesWithCards(db, checkRunId, batch, CLASSIFY_CHUNK_SIZE)) {
+        const rows: ResultRow[] = devices.map((device) => {
+          const facts = deviceFacts(device);
+          // A device without a serial ('no-serial:' key) has no card to match: classifyDevice says no_serial.
+          const { live, trashed } =
+            facts.serialNormalized === null
+              ? { live: [], trashed: [] }
+              : selectCandidates(facts.serialNormalized, device.cards);
+          const matched: MatchedCard<GlpiItem>[] = live.map((card) => ({
+            card: card.item,
+            storedSerial: card.storedSerial,
+          }));
+          return resultRow(
+            device.id,
+            classifyDevice(
+              facts,
+              matched,
+              trashed.map((card) => card.item),
+              rules,
+              nowMs,
+            ),
+          );
+        });
+        await writeResults(db, checkRunId, rows);
+        beat();
+      }
       return summarise(checkRunId, batch);
     },
 

@@ -76,16 +76,19 @@ export async function writeResults(db: Db, checkRunId: number, rows: ResultRow[]
       findings: row.findings,
     })),
   );
-  const inserted = await db.$executeRaw`
-    INSERT INTO check_results (check_run_id, device_id, status, glpi_ids, glpi_items, status_name, error_message, findings)
-    SELECT ${checkRunId}, r.device_id, r.status::result_status, r.glpi_ids, r.glpi_items, r.status_name, r.error_message,
-           coalesce(r.findings, '[]'::jsonb)
-      FROM jsonb_to_recordset(${json}::jsonb)
-        AS r(device_id int, status text, glpi_ids int[], glpi_items jsonb, status_name text, error_message text,
-             findings jsonb)
-     WHERE EXISTS (SELECT 1 FROM check_runs WHERE id = ${checkRunId} AND status = 'running')
-    ON CONFLICT (check_run_id, device_id) DO NOTHING`;
-  if (inserted < rows.length) {
+  // Through db.pg: the batch's JSON is a large parameter (src/db/client.ts says why).
+  const { rowCount: inserted } = await db.pg.query(
+    `INSERT INTO check_results (check_run_id, device_id, status, glpi_ids, glpi_items, status_name, error_message, findings)
+     SELECT $1, r.device_id, r.status::result_status, r.glpi_ids, r.glpi_items, r.status_name, r.error_message,
+            coalesce(r.findings, '[]'::jsonb)
+       FROM jsonb_to_recordset($2::jsonb)
+         AS r(device_id int, status text, glpi_ids int[], glpi_items jsonb, status_name text, error_message text,
+              findings jsonb)
+      WHERE EXISTS (SELECT 1 FROM check_runs WHERE id = $1 AND status = 'running')
+     ON CONFLICT (check_run_id, device_id) DO NOTHING`,
+    [checkRunId, json],
+  );
+  if ((inserted ?? 0) < rows.length) {
     // Fewer rows than given: a repeated attempt (they exist already), or a run no longer running.
     const run = await db.checkRun.findUnique({ where: { id: checkRunId }, select: { status: true } });
     if (run && run.status !== 'running') throw new RunClosedError(checkRunId, run.status);

@@ -69,8 +69,13 @@ export interface ScanOptions {
   serialColumn: string;
   logger: GlpiLogger;
   request(request: GlpiRequest): Promise<GlpiResponse>;
-  /** Receives each page's new cards in id order; the cursor is advanced once it resolves. */
+  /**
+   * Receives a page's new cards in id order (called for the pages of a window at once; the
+   * cursor given is where the window ends); the cursor moves once every call resolved.
+   */
   onCards(cards: ScannedCard[], cursor: ScanCursor): Promise<void>;
+  /** The cursor moved past cards onCards stored (the activity heartbeats it). */
+  onAdvance?(cursor: ScanCursor): void;
 }
 
 /** Pages that keep answering nothing new while GLPI says rows remain: give up (retried later). */
@@ -89,9 +94,9 @@ interface Page {
 
 /** Reads one list to its end from `cursor` (a fresh one or a heartbeat's), calling onCards as it goes. */
 export async function scanList(options: ScanOptions, cursor: ScanCursor): Promise<ScanCursor> {
-  const { pageSize, itemtype } = options;
-  const endpoint = encodeURIComponent(itemtype);
-  let stalls = 0;
+  const { pageSize } = options;
+  const endpoint = encodeURIComponent(options.itemtype);
+  const stalls = { count: 0 };
   while (!cursor.done) {
     // A window of pages from the cursor; each (but one at 0) starts one row early, on a row read already.
     const starts: number[] = [];
@@ -105,69 +110,90 @@ export async function scanList(options: ScanOptions, cursor: ScanCursor): Promis
     const pages = await Promise.all(
       starts.map((start) => readPage(options, endpoint, Math.max(0, start - 1), start + pageSize - 1, cursor)),
     );
-    for (const [k, page] of pages.entries()) {
-      cursor.pages++;
-      const total = page.total;
-      if (cursor.firstTotal === null) cursor.firstTotal = total;
-      if (cursor.lastTotal !== null && total !== cursor.lastTotal) {
-        options.logger.warn('GLPI total changed while scanning', { itemtype, before: cursor.lastTotal, now: total });
-      }
-      cursor.lastTotal = total;
-      if (page.rows.length < page.promised) cursor.shortPages++;
-      const ids = page.rows.map((row) => rowId(row, options));
-      // Only the window's first page can tell a gap; a later one that does not connect was planned
-      // from a page that came short: plan again from the cursor.
-      const connects = page.start === 0 || (ids.length > 0 && ids[0] <= cursor.lastId);
-      if (!connects && !page.pastEnd && ids.length > 0) {
-        if (k > 0) break;
-        if (++cursor.backups > MAX_BACKUPS) {
-          throw new GlpiUnavailableError('SCAN_UNSTABLE', `GLPI's ${itemtype} list kept shifting while it was scanned`);
-        }
-        options.logger.warn('GLPI rows vanished before the scan cursor: backing up a page', {
-          itemtype,
-          offset: cursor.offset,
-        });
-        cursor.offset = Math.max(0, cursor.offset - pageSize);
-        break;
-      }
-      let lastIndex = -1;
-      const fresh: Record<string, unknown>[] = [];
-      for (const [index, id] of ids.entries()) {
-        if (id > cursor.lastId) {
-          if (fresh.length > 0 && id <= rowId(fresh[fresh.length - 1], options)) {
-            throw malformed({ method: 'GET', endpoint }, `rows out of id order (range ${page.start}-…)`);
-          }
-          fresh.push(page.rows[index]);
-          lastIndex = index;
-        } else if (!(page.start > 0 && index === 0)) {
-          cursor.duplicates++;
-        }
-      }
-      if (fresh.length > 0) {
-        const cards = fresh.map((row) => toScannedCard(row, options)).filter((card) => card !== null);
-        await options.onCards(cards, cursor);
-        cursor.read += fresh.length;
-        cursor.cards += cards.length;
-        cursor.lastId = rowId(fresh[fresh.length - 1], options);
-        cursor.offset = page.start + lastIndex + 1;
-        stalls = 0;
-      } else if (cursor.offset < total) {
-        if (++stalls > MAX_STALLS) {
-          throw new GlpiUnavailableError(
-            'SCAN_STALLED',
-            `GLPI's ${itemtype} list answers no new rows at offset ${cursor.offset} of ${total}`,
-          );
-        }
-      }
-      if (cursor.offset >= total) {
-        cursor.done = true;
-        break;
-      }
-      // A short page: later pages of this window were planned from where it should have ended.
-      if (page.rows.length < page.promised || fresh.length === 0) break;
-    }
+    // The window is read into a copy of the cursor; its cards are stored (pages at once, like
+    // they were read), and only then does the cursor move, so a heartbeat never gets ahead of
+    // what is stored, and a window that fails half-way stores nothing of its pages twice.
+    const next = { ...cursor };
+    const stored = readWindow(options, endpoint, pages, next, stalls);
+    await Promise.all(stored.map((cards) => options.onCards(cards, next)));
+    Object.assign(cursor, next);
+    options.onAdvance?.(cursor);
   }
   return cursor;
+}
+
+/** Folds a window's pages into `cursor`; returns each page's new cards (pages with none left out). */
+function readWindow(
+  options: ScanOptions,
+  endpoint: string,
+  pages: Page[],
+  cursor: ScanCursor,
+  stalls: { count: number },
+): ScannedCard[][] {
+  const { itemtype, pageSize } = options;
+  const stored: ScannedCard[][] = [];
+  for (const [k, page] of pages.entries()) {
+    cursor.pages++;
+    const total = page.total;
+    if (cursor.firstTotal === null) cursor.firstTotal = total;
+    if (cursor.lastTotal !== null && total !== cursor.lastTotal) {
+      options.logger.warn('GLPI total changed while scanning', { itemtype, before: cursor.lastTotal, now: total });
+    }
+    cursor.lastTotal = total;
+    if (page.rows.length < page.promised) cursor.shortPages++;
+    const ids = page.rows.map((row) => rowId(row, options));
+    // Only the window's first page can tell a gap; a later one that does not connect was planned
+    // from a page that came short: plan again from the cursor.
+    const connects = page.start === 0 || (ids.length > 0 && ids[0] <= cursor.lastId);
+    if (!connects && !page.pastEnd && ids.length > 0) {
+      if (k > 0) break;
+      if (++cursor.backups > MAX_BACKUPS) {
+        throw new GlpiUnavailableError('SCAN_UNSTABLE', `GLPI's ${itemtype} list kept shifting while it was scanned`);
+      }
+      options.logger.warn('GLPI rows vanished before the scan cursor: backing up a page', {
+        itemtype,
+        offset: cursor.offset,
+      });
+      cursor.offset = Math.max(0, cursor.offset - pageSize);
+      break;
+    }
+    let lastIndex = -1;
+    const fresh: Record<string, unknown>[] = [];
+    for (const [index, id] of ids.entries()) {
+      if (id > cursor.lastId) {
+        if (fresh.length > 0 && id <= rowId(fresh[fresh.length - 1], options)) {
+          throw malformed({ method: 'GET', endpoint }, `rows out of id order (range ${page.start}-…)`);
+        }
+        fresh.push(page.rows[index]);
+        lastIndex = index;
+      } else if (!(page.start > 0 && index === 0)) {
+        cursor.duplicates++;
+      }
+    }
+    if (fresh.length > 0) {
+      const cards = fresh.map((row) => toScannedCard(row, options)).filter((card) => card !== null);
+      if (cards.length > 0) stored.push(cards);
+      cursor.read += fresh.length;
+      cursor.cards += cards.length;
+      cursor.lastId = rowId(fresh[fresh.length - 1], options);
+      cursor.offset = page.start + lastIndex + 1;
+      stalls.count = 0;
+    } else if (cursor.offset < total) {
+      if (++stalls.count > MAX_STALLS) {
+        throw new GlpiUnavailableError(
+          'SCAN_STALLED',
+          `GLPI's ${itemtype} list answers no new rows at offset ${cursor.offset} of ${total}`,
+        );
+      }
+    }
+    if (cursor.offset >= total) {
+      cursor.done = true;
+      break;
+    }
+    // A short page: later pages of this window were planned from where it should have ended.
+    if (page.rows.length < page.promised || fresh.length === 0) break;
+  }
+  return stored;
 }
 
 async function readPage(

@@ -58,7 +58,7 @@ export class GlpiSession {
    * `concurrency` pages at a time within GLPI_MAX_CONCURRENCY.
    */
   scanList(
-    options: Pick<ScanOptions, 'itemtype' | 'trashed' | 'onCards'> & { serialColumn: string },
+    options: Pick<ScanOptions, 'itemtype' | 'trashed' | 'onCards' | 'onAdvance'> & { serialColumn: string },
     cursor: ScanCursor,
   ): Promise<ScanCursor> {
     return scanList(

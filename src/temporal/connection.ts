@@ -276,7 +276,7 @@ async function openProven<C extends { close(): Promise<void> }>(
 ): Promise<C> {
   let connection: C;
   try {
-    connection = await open();
+    connection = await openWithin(open, PROBE_MS);
   } catch (error) {
     throw await explainConnectError(error, conn);
   }
@@ -287,6 +287,28 @@ async function openProven<C extends { close(): Promise<void> }>(
     throw await explainConnectError(error, conn);
   }
   return connection;
+}
+
+/**
+ * `open()`, bounded: the native client usually fails at once on a port that does not answer
+ * gRPC, but now and then it waits for its own 30 s connect timeout, and NativeConnection takes no
+ * shorter one. Past `ms` this gives up with a deadline error (explained like any other), and a
+ * connection that still opens afterwards is closed.
+ */
+async function openWithin<C extends { close(): Promise<void> }>(open: () => Promise<C>, ms: number): Promise<C> {
+  const opening = open();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Failed to connect before the deadline (${ms} ms)`)), ms);
+  });
+  try {
+    return await Promise.race([opening, deadline]);
+  } catch (error) {
+    opening.then((late) => late.close()).catch(() => undefined);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Whether the connection still answers (readiness): a cheap call under a short deadline. */
