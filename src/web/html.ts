@@ -66,3 +66,41 @@ export function errorPage(status: number, title: string, message: string): strin
 <p class="sub">HTTP ${status}</p>`,
   });
 }
+
+/** A GLPI card as the card tables show it. */
+export interface CardCells {
+  id: number;
+  /** Its GLPI form, when GLPI's URL is known. */
+  url: string | null;
+  itemtype: string;
+  name: string | null;
+  serial: string | null;
+  statusName: string | null;
+  location: string | null;
+  /** Shown only by tables asked `withEntity`. */
+  entity?: string | null;
+}
+
+/** The GLPI cards of a device (its page) or missing from the inventory (a run's page): one table. */
+export function glpiCardsTable(label: string, cards: readonly CardCells[], withEntity = false): string {
+  const headers = ['Card', 'Type', 'Name', 'Serial in GLPI', 'Status', 'Location', ...(withEntity ? ['Entity'] : [])];
+  const rows = cards.map((card) => {
+    const href = safeHref(card.url);
+    const ref = href ? `<a href="${href}" rel="noreferrer">#${card.id} in GLPI</a>` : `#${card.id}`;
+    // An itemtype is one word ("Printer"): wrapped, it takes two lines in a narrow column.
+    const cells = [
+      `<td class="nowrap">${ref}</td>`,
+      `<td class="nowrap">${bdi(card.itemtype)}</td>`,
+      `<td>${bdi(card.name)}</td>`,
+      `<td class="mono">${bdi(card.serial)}</td>`,
+      `<td>${bdi(card.statusName)}</td>`,
+      `<td>${bdi(card.location)}</td>`,
+      ...(withEntity ? [`<td>${bdi(card.entity)}</td>`] : []),
+    ];
+    return `<tr>${cells.join('')}</tr>`;
+  });
+  return `<div class="table-scroll"><table aria-label="${esc(label)}">
+<thead><tr>${headers.map((h) => `<th scope="col">${h}</th>`).join('')}</tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table></div>`;
+}

@@ -19,7 +19,7 @@ import {
   type RunQuery,
   type SortColumn,
 } from './filters';
-import { bdi, esc, layout, safeHref, statusBadge } from './html';
+import { bdi, esc, glpiCardsTable, layout, safeHref, statusBadge } from './html';
 import type { LiveState } from './live';
 import {
   FACET_COLUMNS,
@@ -477,15 +477,7 @@ export function devicePage(data: DevicePageData, ctx: PageContext): string {
   const current = (data.fromRun !== null ? history.find((h) => h.runId === data.fromRun) : undefined) ?? history[0];
   const refs = current ? glpiRefs(current.glpiIds, current.glpiItems, ctx.links) : [];
   const cards = refs.length
-    ? `<div class="table-scroll"><table aria-label="GLPI cards">
-<thead><tr><th>Card</th><th>Type</th><th>Name</th><th>Serial in GLPI</th><th>Status</th><th>Location</th><th>Entity</th></tr></thead><tbody>
-${refs
-  .map((ref) => {
-    const href = safeHref(ref.url);
-    return `<tr><td class="nowrap">${href ? `<a href="${href}" rel="noreferrer">#${ref.id} in GLPI</a>` : `#${ref.id}`}</td><td>${bdi(ref.itemtype)}</td><td>${bdi(ref.name)}</td><td class="mono">${bdi(ref.serial)}</td><td>${bdi(ref.statusName)}</td><td>${bdi(ref.location)}</td><td>${bdi(ref.entity)}</td></tr>`;
-  })
-  .join('\n')}
-</tbody></table></div>`
+    ? glpiCardsTable('GLPI cards', refs, true)
     : `<p class="placeholder">${current ? 'No GLPI card has this serial in that run.' : 'This device has not been checked yet.'}</p>`;
   const findingLinks = current?.findings.length
     ? `<ul class="findings">${current.findings

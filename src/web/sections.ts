@@ -18,7 +18,7 @@ import { RESULT_STATUSES } from '../core/results';
 import { glpiFormUrl } from '../reports/glpi-links';
 import type { LinkOptions } from '../reports/query';
 import type { ReportRun } from '../reports/model';
-import { bdi, esc, safeHref, statusBadge } from './html';
+import { bdi, esc, glpiCardsTable, statusBadge } from './html';
 
 export interface RunSectionContext {
   db: Db;
@@ -93,16 +93,12 @@ async function renderMissingCards({ db, run, links }: RunSectionContext): Promis
   const cards = await listUnknownCards(db, run.id, { limit: SECTION_ROWS });
   const summary = `<p>${num(counts.withSerial)} card${counts.withSerial === 1 ? '' : 's'} with a serial that no active device has; ${num(counts.withoutSerial)} without a serial (<code>npm run report -- --run ${run.id} --unknown</code> lists them all).</p>`;
   if (cards.length === 0) return summary;
-  const rows = cards.map((card) => {
-    const href = safeHref(glpiFormUrl(links.glpiBase, card.itemtype, card.glpiId));
-    const ref = href ? `<a href="${href}" rel="noreferrer">#${card.glpiId} in GLPI</a>` : `#${card.glpiId}`;
-    return `<tr><td class="nowrap">${ref}</td><td>${bdi(card.itemtype)}</td><td>${bdi(card.name)}</td><td class="mono">${bdi(card.serial)}</td><td>${bdi(card.statusName)}</td><td>${bdi(card.location)}</td></tr>`;
-  });
+  const table = glpiCardsTable(
+    'GLPI cards missing from the inventory',
+    cards.map((card) => ({ ...card, id: card.glpiId, url: glpiFormUrl(links.glpiBase, card.itemtype, card.glpiId) })),
+  );
   return `${summary}
-<div class="table-scroll"><table aria-label="GLPI cards missing from the inventory">
-<thead><tr><th scope="col">Card</th><th scope="col">Type</th><th scope="col">Name</th><th scope="col">Serial in GLPI</th><th scope="col">Status</th><th scope="col">Location</th></tr></thead><tbody>
-${rows.join('\n')}
-</tbody></table></div>${counts.withSerial > cards.length ? `<p>The first ${cards.length} of ${num(counts.withSerial)}.</p>` : ''}`;
+${table}${counts.withSerial > cards.length ? `<p>The first ${cards.length} of ${num(counts.withSerial)}.</p>` : ''}`;
 }
 
 export const RUN_SECTIONS: RunSection[] = [
