@@ -4,13 +4,17 @@
  * in its own time zone, recent conflicts in order, and no terminal codes in a pipe.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Http2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { bold, colourEnabled } from '../src/cli/colour';
 import { quoted, shortened } from '../src/core/text';
 import { postgresUrl } from '../src/config/schema';
+import { withPg } from '../src/db/pg';
 import type { BatchSummary, Progress } from '../src/workflows/types';
 import { checkAllDevices, progressQuery } from '../src/workflows';
 import { glpiFor, inventoryOnBothSides, startSimulator, TEST_USER_TOKEN } from './support/glpi';
@@ -50,6 +54,26 @@ describe('settings named with their fix', () => {
       new RegExp(`has no database "glpi_missing_${process.pid}": create it with its tables by npm run db:migrate`),
     );
     assert.doesNotMatch(run.stderr, /Is PostgreSQL running/);
+  });
+
+  test('a database without the tables: an import says to migrate first, not a driver error', async () => {
+    const { url } = await testDatabase();
+    const empty = new URL(url);
+    empty.pathname = `/glpi_unmigrated_${process.pid}`;
+    const name = empty.pathname.slice(1);
+    const admin = new URL(url);
+    admin.pathname = '/postgres';
+    await withPg(admin.toString(), (pg) => pg.query(`CREATE DATABASE ${name}`));
+    after(() => withPg(admin.toString(), (pg) => pg.query(`DROP DATABASE IF EXISTS ${name}`)));
+    const dir = mkdtempSync(join(tmpdir(), 'cli-edges-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'inventory.csv');
+    writeFileSync(file, 'serial,name\nUNMIGRATED-1,One\n');
+    // The import reads and writes through plain pg (src/devices/import.ts): its error is PostgreSQL's own.
+    const run = await runTs('src/cli/devices.ts', ['import', file], { DATABASE_URL: empty.toString() });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /has no tables yet: run npm run db:migrate first/);
+    assert.doesNotMatch(run.stderr, /DatabaseError|relation "devices" does not exist/);
   });
 
   test('TEMPORAL_ADDRESS at something that speaks HTTP/2 but is not Temporal: exit 3 naming the setting', async () => {

@@ -2,6 +2,7 @@
  * Connecting a command to PostgreSQL: one probe with a connect timeout, and errors that say
  * where it looked (password masked) and what to do, instead of Prisma's multi-line dumps.
  */
+import { DatabaseError } from 'pg';
 import { createDb, type Db } from '../db/client';
 import { COMMAND_CONNECT_TIMEOUT_MS } from '../db/pg';
 import { Prisma } from '../db/generated/client';
@@ -28,10 +29,14 @@ function urlPassword(url: string): string {
   }
 }
 
-/** A database that was created but never migrated (Prisma's P2021, or the adapter's own kind). */
+/**
+ * A database that was created but never migrated: Prisma's P2021, the adapter's own kind, or
+ * PostgreSQL's undefined_table (42P01) from a statement sent through db.pg.
+ */
 export function isMissingTable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   if ((error as { code?: unknown }).code === 'P2021') return true;
+  if (error instanceof DatabaseError && error.code === '42P01') return true;
   const meta = (error as { meta?: { driverAdapterError?: { cause?: { kind?: string } } } }).meta;
   return meta?.driverAdapterError?.cause?.kind === 'TableDoesNotExist';
 }
@@ -75,7 +80,7 @@ export async function withDatabase<T>(url: string, fn: (db: Db) => Promise<T>): 
         `the database at ${redactDatabaseUrl(url)} has no tables yet: run npm run db:migrate first`,
       );
     }
-    if (error instanceof Prisma.PrismaClientKnownRequestError) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError || error instanceof DatabaseError) {
       throw new CommandError(`database error at ${redactDatabaseUrl(url)}: ${databaseErrorReason(error, url)}`);
     }
     throw error;

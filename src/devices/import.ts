@@ -5,12 +5,17 @@
  * builds its statements in JavaScript and took 26 s for 100,000 rows here; unnest() takes
  * about one.) Devices are never deleted: their check history matters.
  */
+import type { Pool, PoolClient } from 'pg';
 import type { Db } from '../db/client';
-import type { Prisma } from '../db/generated/client';
 import { isNoSerialKey } from '../core/serial';
 import { InventoryError, TEXT_COLUMNS, type Inventory, type InventoryEntry, type TextColumn } from './inventory';
 
-type Queryable = Db | Prisma.TransactionClient;
+/**
+ * The pool (a dry run) or the import's own transaction. Plain pg, not Prisma: every statement
+ * here carries 10,000-row arrays (the anti-join all of the file's serials), which Prisma's debug
+ * history would keep in memory (src/db/client.ts says why).
+ */
+type Queryable = Pool | PoolClient;
 
 export interface ExistingDevice {
   id: number;
@@ -84,10 +89,12 @@ function chunks<T>(items: T[]): T[][] {
 async function devicesWithSerials(db: Queryable, serials: string[]): Promise<Map<string, ExistingDevice>> {
   const found = new Map<string, ExistingDevice>();
   for (const chunk of chunks(serials)) {
-    const rows = await db.$queryRaw<ExistingDevice[]>`
-      SELECT d.id, d.serial, d.serial_normalized AS "serialNormalized", d.name, d.model, d.location,
-             d.organisation, d.active
-      FROM devices d JOIN unnest(${chunk}::text[]) AS f(serial) ON f.serial = d.serial_normalized`;
+    const { rows } = await db.query<ExistingDevice>(
+      `SELECT d.id, d.serial, d.serial_normalized AS "serialNormalized", d.name, d.model, d.location,
+              d.organisation, d.active
+       FROM devices d JOIN unnest($1::text[]) AS f(serial) ON f.serial = d.serial_normalized`,
+      [chunk],
+    );
     for (const row of rows) found.set(row.serialNormalized, row);
   }
   return found;
@@ -95,11 +102,14 @@ async function devicesWithSerials(db: Queryable, serials: string[]): Promise<Map
 
 /** Active devices the file does not mention (an anti-join, so one pass whatever the sizes). */
 async function activeDevicesNotIn(db: Queryable, serials: string[]): Promise<{ id: number; serial: string }[]> {
-  return db.$queryRaw<{ id: number; serial: string }[]>`
-    SELECT d.id, d.serial FROM devices d
-    WHERE d.active
-      AND NOT EXISTS (SELECT 1 FROM unnest(${serials}::text[]) AS f(serial) WHERE f.serial = d.serial_normalized)
-    ORDER BY d.id`;
+  const { rows } = await db.query<{ id: number; serial: string }>(
+    `SELECT d.id, d.serial FROM devices d
+     WHERE d.active
+       AND NOT EXISTS (SELECT 1 FROM unnest($1::text[]) AS f(serial) WHERE f.serial = d.serial_normalized)
+     ORDER BY d.id`,
+    [serials],
+  );
+  return rows;
 }
 
 export function planUpdate(entry: InventoryEntry, device: ExistingDevice): PlannedUpdate {
@@ -133,7 +143,8 @@ export async function planImport(db: Queryable, inventory: Inventory, options: I
   }
   if (options.deactivateMissing) {
     plan.deactivate = await activeDevicesNotIn(db, [...inventory.mentionedSerials]);
-    plan.activeBefore = await db.device.count({ where: { active: true } });
+    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM devices WHERE active');
+    plan.activeBefore = rows[0].n;
   }
   return plan;
 }
@@ -141,33 +152,48 @@ export async function planImport(db: Queryable, inventory: Inventory, options: I
 async function insertNewDevices(db: Queryable, entries: InventoryEntry[]): Promise<void> {
   for (const chunk of chunks(entries)) {
     const column = (name: TextColumn) => chunk.map((entry) => entry.fields[name] ?? null);
-    await db.$executeRaw`
-      INSERT INTO devices (serial, serial_normalized, name, model, location, organisation, active, updated_at)
-      SELECT f.*, now() FROM unnest(
-        ${chunk.map((entry) => entry.serial)}::text[], ${chunk.map((entry) => entry.serialNormalized)}::text[],
-        ${column('name')}::text[], ${column('model')}::text[], ${column('location')}::text[],
-        ${column('organisation')}::text[], ${chunk.map((entry) => entry.active ?? true)}::boolean[]) AS f`;
+    await db.query(
+      `INSERT INTO devices (serial, serial_normalized, name, model, location, organisation, active, updated_at)
+       SELECT f.*, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                     $7::boolean[]) AS f`,
+      [
+        chunk.map((entry) => entry.serial),
+        chunk.map((entry) => entry.serialNormalized),
+        column('name'),
+        column('model'),
+        column('location'),
+        column('organisation'),
+        chunk.map((entry) => entry.active ?? true),
+      ],
+    );
   }
 }
 
 async function updateDevices(db: Queryable, updates: PlannedUpdate[]): Promise<void> {
   for (const chunk of chunks(updates.map((update) => update.target))) {
     const column = (name: TextColumn) => chunk.map((device) => device[name]);
-    await db.$executeRaw`
-      UPDATE devices d SET serial = f.serial, name = f.name, model = f.model, location = f.location,
-                           organisation = f.organisation, active = f.active, updated_at = now()
-      FROM unnest(
-        ${chunk.map((device) => device.id)}::int[], ${chunk.map((device) => device.serial)}::text[],
-        ${column('name')}::text[], ${column('model')}::text[], ${column('location')}::text[],
-        ${column('organisation')}::text[], ${chunk.map((device) => device.active)}::boolean[]
-      ) AS f(id, serial, name, model, location, organisation, active)
-      WHERE d.id = f.id`;
+    await db.query(
+      `UPDATE devices d SET serial = f.serial, name = f.name, model = f.model, location = f.location,
+                            organisation = f.organisation, active = f.active, updated_at = now()
+       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[])
+         AS f(id, serial, name, model, location, organisation, active)
+       WHERE d.id = f.id`,
+      [
+        chunk.map((device) => device.id),
+        chunk.map((device) => device.serial),
+        column('name'),
+        column('model'),
+        column('location'),
+        column('organisation'),
+        chunk.map((device) => device.active),
+      ],
+    );
   }
 }
 
 async function deactivateDevices(db: Queryable, ids: number[]): Promise<void> {
   for (const chunk of chunks(ids)) {
-    await db.$executeRaw`UPDATE devices SET active = false, updated_at = now() WHERE id = ANY(${chunk}::int[])`;
+    await db.query('UPDATE devices SET active = false, updated_at = now() WHERE id = ANY($1::int[])', [chunk]);
   }
 }
 
@@ -183,28 +209,32 @@ export async function importInventory(db: Db, inventory: Inventory, options: Imp
       'the file names no valid serial: with --deactivate-missing it would deactivate every device (refused)',
     );
   }
-  if (options.dryRun) return planImport(db, inventory, options);
-  return db.$transaction(
-    async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('glpi-device-check devices import'))`;
-      const plan = await planImport(tx, inventory, options);
-      // Thrown inside the transaction: it rolls back, so a refused import writes nothing at all.
-      if (needsDeactivationConfirmation(plan) && !options.confirmed) {
-        throw new DeactivationRefusedError(
-          `--deactivate-missing would deactivate ${deactivationShare(plan)}, more than ` +
-            `${MAX_UNCONFIRMED_DEACTIVATION * 100} %: is the file the whole inventory? ` +
-            'See the list with --dry-run, then add --yes to confirm; nothing was imported',
-        );
-      }
-      await insertNewDevices(tx, plan.create);
-      await updateDevices(tx, plan.update);
-      await deactivateDevices(
-        tx,
-        plan.deactivate.map((device) => device.id),
+  if (options.dryRun) return planImport(db.pg, inventory, options);
+  const tx = await db.pg.connect();
+  try {
+    await tx.query('BEGIN');
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('glpi-device-check devices import'))`);
+    const plan = await planImport(tx, inventory, options);
+    // Refused inside the transaction: it rolls back, so a refused import writes nothing at all.
+    if (needsDeactivationConfirmation(plan) && !options.confirmed) {
+      throw new DeactivationRefusedError(
+        `--deactivate-missing would deactivate ${deactivationShare(plan)}, more than ` +
+          `${MAX_UNCONFIRMED_DEACTIVATION * 100} %: is the file the whole inventory? ` +
+          'See the list with --dry-run, then add --yes to confirm; nothing was imported',
       );
-      return plan;
-    },
-    // The default 5 s suits a web request, not a 100,000-row inventory.
-    { maxWait: 60_000, timeout: 30 * 60_000 },
-  );
+    }
+    await insertNewDevices(tx, plan.create);
+    await updateDevices(tx, plan.update);
+    await deactivateDevices(
+      tx,
+      plan.deactivate.map((device) => device.id),
+    );
+    await tx.query('COMMIT');
+    return plan;
+  } catch (error) {
+    await tx.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    tx.release();
+  }
 }
