@@ -149,9 +149,10 @@ export async function planImport(db: Queryable, inventory: Inventory, options: I
   return plan;
 }
 
+// The statements below list the text columns in TEXT_COLUMNS' order (name, model, location, organisation).
 async function insertNewDevices(db: Queryable, entries: InventoryEntry[]): Promise<void> {
   for (const chunk of chunks(entries)) {
-    const column = (name: TextColumn) => chunk.map((entry) => entry.fields[name] ?? null);
+    const columns = TEXT_COLUMNS.map((name) => chunk.map((entry) => entry.fields[name] ?? null));
     await db.query(
       `INSERT INTO devices (serial, serial_normalized, name, model, location, organisation, active, updated_at)
        SELECT f.*, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
@@ -159,10 +160,7 @@ async function insertNewDevices(db: Queryable, entries: InventoryEntry[]): Promi
       [
         chunk.map((entry) => entry.serial),
         chunk.map((entry) => entry.serialNormalized),
-        column('name'),
-        column('model'),
-        column('location'),
-        column('organisation'),
+        ...columns,
         chunk.map((entry) => entry.active ?? true),
       ],
     );
@@ -171,7 +169,7 @@ async function insertNewDevices(db: Queryable, entries: InventoryEntry[]): Promi
 
 async function updateDevices(db: Queryable, updates: PlannedUpdate[]): Promise<void> {
   for (const chunk of chunks(updates.map((update) => update.target))) {
-    const column = (name: TextColumn) => chunk.map((device) => device[name]);
+    const columns = TEXT_COLUMNS.map((name) => chunk.map((device) => device[name]));
     await db.query(
       `UPDATE devices d SET serial = f.serial, name = f.name, model = f.model, location = f.location,
                             organisation = f.organisation, active = f.active, updated_at = now()
@@ -181,10 +179,7 @@ async function updateDevices(db: Queryable, updates: PlannedUpdate[]): Promise<v
       [
         chunk.map((device) => device.id),
         chunk.map((device) => device.serial),
-        column('name'),
-        column('model'),
-        column('location'),
-        column('organisation'),
+        ...columns,
         chunk.map((device) => device.active),
       ],
     );
