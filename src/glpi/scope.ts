@@ -14,26 +14,10 @@ import { GlpiConfigError, GlpiError } from './errors';
 import { malformed } from './http-errors';
 import { decodeGlpiText } from './search-query';
 import type { GlpiRequest, GlpiResponse } from './transport';
+import type { GlpiScope, ScopeProfile } from './types';
 
-export interface ScopeEntity {
-  id: number;
-  name: string;
-}
-
-export interface ScopeProfile {
-  name: string;
-  entities: (ScopeEntity & { recursive: boolean })[];
-}
-
-export interface GlpiScope {
-  /** The entities the session sees, by id; names as GLPI gives them (decoded). */
-  entities: ScopeEntity[];
-  /** false: some of GLPI's entities are outside the session; their devices can only be `not_found`. */
-  complete: boolean;
-  /** Why the scope is incomplete (names the profile), when it is. */
-  reason?: string;
-  profiles: ScopeProfile[];
-}
+// The scope's shape lives with the other GLPI types (types.ts imports nothing from here).
+export type { GlpiScope, ScopeEntity, ScopeProfile } from './types';
 
 type Send = (request: GlpiRequest) => Promise<GlpiResponse>;
 

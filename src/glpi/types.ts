@@ -1,6 +1,26 @@
 import type { ResultStatus } from '../core/results';
 import type { SerialWhitespaceFinding } from '../core/findings';
-import type { GlpiScope } from './scope';
+
+/** What a GLPI session sees (src/glpi/scope.ts reads it). */
+export interface ScopeEntity {
+  id: number;
+  name: string;
+}
+
+export interface ScopeProfile {
+  name: string;
+  entities: (ScopeEntity & { recursive: boolean })[];
+}
+
+export interface GlpiScope {
+  /** The entities the session sees, by id; names as GLPI gives them (decoded). */
+  entities: ScopeEntity[];
+  /** false: some of GLPI's entities are outside the session; their devices can only be `not_found`. */
+  complete: boolean;
+  /** Why the scope is incomplete (names the profile), when it is. */
+  reason?: string;
+  profiles: ScopeProfile[];
+}
 
 export type { Finding, SerialWhitespaceFinding } from '../core/findings';
 

@@ -6,7 +6,6 @@ import { FINDING_KINDS } from '../core/findings';
 import { RESULT_STATUSES, isResultStatus, type ResultStatus } from '../core/results';
 import { normaliseSerial } from '../core/serial';
 import { quoted } from '../core/text';
-import type { Cursor } from './query';
 
 export const SORT_COLUMNS = ['device', 'serial', 'name', 'model', 'location', 'organisation', 'status'] as const;
 export type SortColumn = (typeof SORT_COLUMNS)[number];
@@ -24,6 +23,13 @@ export class BadParameterError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Where a page of results starts or ends, as its URL carries it (`after` / `before`). */
+export interface Cursor {
+  /** The sort value of the row next to the page (text; a number for the device sort). */
+  key: string;
+  deviceId: number;
 }
 
 export interface RunFilter {

@@ -8,7 +8,7 @@ import type { Db } from '../db/client';
 import { Prisma } from '../db/generated/client';
 import { parseFindings, type Finding } from '../core/findings';
 import type { ResultStatus, RunStatus, RunTrigger } from '../core/results';
-import type { RunFilter, SortColumn } from './filters';
+import type { Cursor, RunFilter, SortColumn } from './filters';
 import { countFindingsByKind } from '../db/runs';
 import { totalFindings } from '../core/findings';
 import { loadTotals } from '../reports/query';
@@ -77,12 +77,6 @@ export function needsCount(filter: RunFilter): boolean {
     filter.model !== undefined ||
     filter.q !== undefined
   );
-}
-
-export interface Cursor {
-  /** The sort value of the row next to the page (text; a number for the device sort). */
-  key: string;
-  deviceId: number;
 }
 
 export interface ResultPage {
