@@ -21,7 +21,7 @@ export interface GlpiLookupSession {
       itemtype: string;
       trashed: boolean;
       serialColumn: string;
-      onCards(cards: ScannedCard[], cursor: ScanCursor): Promise<void>;
+      onCards(cards: ScannedCard[]): Promise<void>;
       onAdvance?(cursor: ScanCursor): void;
     },
     cursor: ScanCursor,

@@ -6,13 +6,13 @@ import { databaseUrl } from './url';
 /**
  * Prisma for everything, plus `pg`: the same connection pool, for the few statements whose
  * parameters or rows are large (a scan page, a batch's results, a batch's devices with their
- * cards, the device import's 10,000-row arrays). Prisma's debug module keeps the arguments of its last 100 calls in memory even with
- * DEBUG unset (@prisma/debug `argsHistory`, once in the adapter and once in the client), and
- * its query calls pass the query with its parameters: with 0.5–3 MB JSON documents as
- * parameters that held 100–200 MB of a worker's heap during a 100,000-device scan, enough to
- * run a 128 MB heap out of memory. Through `pg` those documents are garbage once their
- * statement returns (measured: 60 scan pages, heap after GC 55 MB through Prisma, 9 MB
- * through the pool).
+ * cards, the device import's 10,000-row arrays). Prisma's debug module keeps the arguments of
+ * its last 100 calls in memory even with DEBUG unset (@prisma/debug `argsHistory`, once in the
+ * adapter and once in the client), and its query calls pass the query with its parameters:
+ * with 0.5–4 MB JSON documents as parameters that held 100–200 MB of a worker's heap during a
+ * 100,000-device scan, enough to run a 128 MB heap out of memory. Through `pg` those documents
+ * are garbage once their statement returns (measured: 60 scan pages, heap after GC 55 MB
+ * through Prisma, 9 MB through the pool).
  */
 export type Db = PrismaClient & { readonly pg: Pool };
 

@@ -70,10 +70,10 @@ export interface ScanOptions {
   logger: GlpiLogger;
   request(request: GlpiRequest): Promise<GlpiResponse>;
   /**
-   * Receives a page's new cards in id order (called for the pages of a window at once; the
-   * cursor given is where the window ends); the cursor moves once every call resolved.
+   * Stores a page's new cards (id order). The pages of a window are handed over at once; the
+   * cursor moves past them once every call resolved.
    */
-  onCards(cards: ScannedCard[], cursor: ScanCursor): Promise<void>;
+  onCards(cards: ScannedCard[]): Promise<void>;
   /** The cursor moved past cards onCards stored (the activity heartbeats it). */
   onAdvance?(cursor: ScanCursor): void;
 }
@@ -115,7 +115,7 @@ export async function scanList(options: ScanOptions, cursor: ScanCursor): Promis
     // what is stored, and a window that fails half-way stores nothing of its pages twice.
     const next = { ...cursor };
     const stored = readWindow(options, endpoint, pages, next, stalls);
-    await Promise.all(stored.map((cards) => options.onCards(cards, next)));
+    await Promise.all(stored.map((cards) => options.onCards(cards)));
     Object.assign(cursor, next);
     options.onAdvance?.(cursor);
   }
