@@ -14,6 +14,7 @@ import {
   locationMatches,
   modelMatches,
   nameMatches,
+  normaliseText,
   parseCompareFields,
   parseGlpiDate,
   type CardFacts,
@@ -83,6 +84,23 @@ describe('finding rules (pure)', () => {
     assert.ok(!locationMatches('Lyon > Floor 2', 'Paris > Floor 2'));
     assert.ok(locationMatches(' > ', 'Paris'), 'nothing left after normalisation: not compared');
     assert.ok(!locationMatches('Paris', null), 'a card without a location differs');
+  });
+
+  test('text normalisation: the ASCII shortcut gives what the Unicode passes give, and non-ASCII still folds', () => {
+    // The rule as written in the module comment, without the shortcut.
+    const unicode = (value: string) =>
+      value.normalize('NFKD').replace(/\p{M}/gu, '').normalize('NFC').toLowerCase().replace(/\s+/gu, ' ').trim();
+    let mismatches = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let value = '';
+      // Every ASCII code (white space and control characters included), a few at a time.
+      for (let k = 0; k < i % 9; k++) value += String.fromCharCode((i * 7 + k * 13) % 128);
+      if (normaliseText(value) !== unicode(value)) mismatches++;
+    }
+    assert.equal(mismatches, 0);
+    assert.equal(normaliseText('  HP\tLaserJet\n  M404  '), 'hp laserjet m404');
+    assert.equal(normaliseText('Café  Étage\u00a02'), 'cafe etage 2', 'accents and a no-break space');
+    assert.equal(normaliseText('ＨＰ'), 'hp', 'full-width letters');
   });
 
   test('model: the GLPI model name, or manufacturer + model; trailing spaces ignored', () => {

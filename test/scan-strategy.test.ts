@@ -18,6 +18,7 @@ import type { ListFault } from '../src/dev/glpi-simulator/types';
 import { normaliseSerial, tryNormaliseSerial } from '../src/core/serial';
 import { insertDevices } from '../src/db/devices';
 import type { Db } from '../src/db/client';
+import { eachRow } from '../src/db/pg';
 import { countUnknownCards, listUnknownCards } from '../src/db/unknown-cards';
 import { changeSummary, listStatusChanges } from '../src/db/changes';
 import type { CheckOptions, RunReport } from '../src/workflows/types';
@@ -350,6 +351,32 @@ describe('full-scan strategy', () => {
       if (fault === 'shifted') assert.ok(scan.warnings.some((w) => /returned twice were counted once/.test(w)));
     });
   }
+
+  test('the classification reads rows one at a time: all of them in order, a failing visit or statement ends the query with its error, the pool stays whole', async () => {
+    const { db } = await testDatabase();
+    const series = 'SELECT n FROM generate_series(1, $1::int) AS n';
+    const seen: number[] = [];
+    await eachRow<{ n: number }>(db.pg, series, [5], (row) => seen.push(row.n));
+    assert.deepEqual(seen, [1, 2, 3, 4, 5]);
+    const visited: number[] = [];
+    await assert.rejects(
+      eachRow<{ n: number }>(db.pg, series, [5], (row) => {
+        visited.push(row.n);
+        if (row.n === 2) throw new Error('visit failed at 2');
+      }),
+      /visit failed at 2/,
+    );
+    // After a failing visit the rest of the rows are not visited (the statement still runs to its end).
+    assert.deepEqual(visited, [1, 2]);
+    await assert.rejects(
+      eachRow(db.pg, 'SELECT 1 / 0', [], () => undefined),
+      /division by zero/,
+    );
+    const { rows } = await db.pg.query<{ one: number }>('SELECT 1 AS one');
+    assert.equal(rows[0].one, 1);
+    // Every connection went back to the pool.
+    assert.equal(db.pg.totalCount - db.pg.idleCount, 0);
+  });
 
   test('a scan that keeps failing: its short ladder, then the devices are searched, exact, without a reverse check', async (t) => {
     const inv = generateInventory({ devices: 600, seed: 71 });

@@ -14,6 +14,7 @@ import {
   setRunStrategy,
   setRunTotal,
   upsertRun,
+  writeEncodedResults,
   writeResults,
   type ResultRow,
 } from '../db/runs';
@@ -21,7 +22,7 @@ import { loadBatchDevices, planIdRanges, resolveDevices, type BatchDevice } from
 import { assertOwnDatabase } from '../db/identity';
 import type { RunOutcome, RunTrigger } from '../core/results';
 import { classifyDevice, DEFAULT_RULES, parseCompareFields, parseStateList } from '../core/classify';
-import type { Classification, DeviceFacts, FindingRules, MatchedCard } from '../core/classify';
+import type { Classification, DeviceFacts, FindingRules } from '../core/classify';
 import { totalFindings } from '../core/findings';
 import { isNoSerialKey } from '../core/serial';
 import type {
@@ -37,7 +38,7 @@ import type {
 } from '../workflows/types';
 import { GlpiConfigError } from '../glpi/errors';
 import { newCursor, type ScanCursor } from '../glpi/scan';
-import { analyseScanCards, devicesWithCards, insertScanCards, pruneScanCards } from '../db/scan';
+import { analyseScanCards, devicesWithCards, insertScanCards, pruneScanCards, type DeviceWithCards } from '../db/scan';
 import { countUnknownCards } from '../db/unknown-cards';
 import { changeSummary } from '../db/changes';
 import { chooseStrategy } from '../core/strategy';
@@ -153,6 +154,26 @@ function resultRow(deviceId: number, result: Classification<GlpiItem>): ResultRo
     errorMessage: null,
     findings: result.findings,
   };
+}
+
+/** The scan strategy's result of one device, from the scanned cards of its serial. */
+function classifyScanned(device: DeviceWithCards, rules: FindingRules, nowMs: number): ResultRow {
+  const facts = deviceFacts(device);
+  // A device without a serial ('no-serial:' key) has no card to match: classifyDevice says no_serial.
+  const { live, trashed } =
+    facts.serialNormalized === null
+      ? { live: [], trashed: [] }
+      : selectCandidates(facts.serialNormalized, device.cards);
+  return resultRow(
+    device.id,
+    classifyDevice(
+      facts,
+      live,
+      trashed.map((candidate) => candidate.card),
+      rules,
+      nowMs,
+    ),
+  );
 }
 
 const hasSerial = (device: BatchDevice) => !isNoSerialKey(device.serialNormalized);
@@ -424,31 +445,11 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
       const rules = findingRules(batchRules);
       const nowMs = Date.now();
       // Chunk by chunk, each written as it is classified: a retried attempt writes the same rows
-      // again, which writeResults leaves as the first attempt wrote them.
-      for await (const devices of devicesWithCards(db, checkRunId, batch, CLASSIFY_CHUNK_SIZE)) {
-        const rows: ResultRow[] = devices.map((device) => {
-          const facts = deviceFacts(device);
-          // A device without a serial ('no-serial:' key) has no card to match: classifyDevice says no_serial.
-          const { live, trashed } =
-            facts.serialNormalized === null
-              ? { live: [], trashed: [] }
-              : selectCandidates(facts.serialNormalized, device.cards);
-          const matched: MatchedCard<GlpiItem>[] = live.map((card) => ({
-            card: card.item,
-            storedSerial: card.storedSerial,
-          }));
-          return resultRow(
-            device.id,
-            classifyDevice(
-              facts,
-              matched,
-              trashed.map((card) => card.item),
-              rules,
-              nowMs,
-            ),
-          );
-        });
-        await writeResults(db, checkRunId, rows);
+      // again, which writeResults leaves as the first attempt wrote them. Each device is
+      // classified as its row arrives and only its result's JSON is kept (src/db/scan.ts).
+      const classify = (device: DeviceWithCards) => JSON.stringify(classifyScanned(device, rules, nowMs));
+      for await (const encoded of devicesWithCards(db, checkRunId, batch, CLASSIFY_CHUNK_SIZE, classify)) {
+        await writeEncodedResults(db, checkRunId, encoded);
         beat();
       }
       return summarise(checkRunId, batch);

@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { Client, Query, type Pool } from 'pg';
 
 /**
  * How long a command (not the worker's pool) waits for PostgreSQL to accept a connection: a
@@ -15,4 +15,35 @@ export async function withPg<T>(url: string, fn: (pg: Client) => Promise<T>): Pr
   } finally {
     await pg.end();
   }
+}
+
+/**
+ * Runs a query on a pooled connection and hands each row to `visit` as it is parsed, without
+ * collecting them: a large result never sits in memory whole (pg's pool.query keeps every row
+ * until the last). An error thrown by `visit` ends the query's promise (after PostgreSQL is done)
+ * rather than the connection's parser.
+ */
+export async function eachRow<R>(pool: Pool, text: string, values: unknown[], visit: (row: R) => void): Promise<void> {
+  const client = await pool.connect();
+  let failure: Error | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const query = client.query(new Query(text, values));
+      query.on('row', (row: R) => {
+        if (failure !== undefined) return;
+        try {
+          visit(row);
+        } catch (error) {
+          failure = error instanceof Error ? error : new Error(String(error));
+        }
+      });
+      query.on('end', () => resolve());
+      query.on('error', reject);
+    });
+  } catch (error) {
+    client.release(error instanceof Error ? error : true);
+    throw error;
+  }
+  client.release();
+  if (failure !== undefined) throw failure;
 }

@@ -64,31 +64,34 @@ export async function setRunTotal(db: Db, checkRunId: number, total: number): Pr
  * a close that commits while that statement runs can still let that one batch in.)
  */
 export async function writeResults(db: Db, checkRunId: number, rows: ResultRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  const json = JSON.stringify(
-    rows.map((row) => ({
-      device_id: row.deviceId,
-      status: row.status,
-      glpi_ids: row.glpiIds,
-      glpi_items: row.glpiItems,
-      status_name: row.statusName,
-      error_message: row.errorMessage,
-      findings: row.findings,
-    })),
+  await writeEncodedResults(
+    db,
+    checkRunId,
+    rows.map((row) => JSON.stringify(row)),
   );
+}
+
+/**
+ * writeResults with each row already JSON: the scan's classification encodes a result as soon as
+ * it is made, so that only a string of it stays until the chunk is written.
+ */
+export async function writeEncodedResults(db: Db, checkRunId: number, encoded: readonly string[]): Promise<void> {
+  if (encoded.length === 0) return;
+  // The record's columns are named like ResultRow's fields (quoted): the rows as they are.
+  const json = `[${encoded.join(',')}]`;
   // Through db.pg: the batch's JSON is a large parameter (src/db/client.ts says why).
   const { rowCount: inserted } = await db.pg.query(
     `INSERT INTO check_results (check_run_id, device_id, status, glpi_ids, glpi_items, status_name, error_message, findings)
-     SELECT $1, r.device_id, r.status::result_status, r.glpi_ids, r.glpi_items, r.status_name, r.error_message,
+     SELECT $1, r."deviceId", r.status::result_status, r."glpiIds", r."glpiItems", r."statusName", r."errorMessage",
             coalesce(r.findings, '[]'::jsonb)
        FROM jsonb_to_recordset($2::jsonb)
-         AS r(device_id int, status text, glpi_ids int[], glpi_items jsonb, status_name text, error_message text,
+         AS r("deviceId" int, status text, "glpiIds" int[], "glpiItems" jsonb, "statusName" text, "errorMessage" text,
               findings jsonb)
       WHERE EXISTS (SELECT 1 FROM check_runs WHERE id = $1 AND status = 'running')
      ON CONFLICT (check_run_id, device_id) DO NOTHING`,
     [checkRunId, json],
   );
-  if ((inserted ?? 0) < rows.length) {
+  if ((inserted ?? 0) < encoded.length) {
     // Fewer rows than given: a repeated attempt (they exist already), or a run no longer running.
     const run = await db.checkRun.findUnique({ where: { id: checkRunId }, select: { status: true } });
     if (run && run.status !== 'running') throw new RunClosedError(checkRunId, run.status);

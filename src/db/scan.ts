@@ -3,6 +3,7 @@
  * that gives each device of a batch its candidate cards (a join on the normalised serial).
  */
 import type { Db } from './client';
+import { eachRow } from './pg';
 import type { BatchDescriptor } from '../workflows/types';
 import type { GlpiItem } from '../glpi/types';
 import type { ScannedCard } from '../glpi/scan';
@@ -13,22 +14,16 @@ export type ScanCardRow = ScannedCard;
 /** Stores a page of cards; a card already stored for the run (same list) is left as it is. */
 export async function insertScanCards(db: Db, checkRunId: number, cards: readonly ScanCardRow[]): Promise<void> {
   if (cards.length === 0) return;
-  const json = JSON.stringify(
-    cards.map((c) => ({
-      itemtype: c.itemtype,
-      glpi_id: c.glpiId,
-      is_deleted: c.isDeleted,
-      serial_normalized: c.serialNormalized,
-      stored_serial: c.storedSerial,
-      item: c.item,
-    })),
-  );
+  // The cards as they are: the record's columns are named like ScannedCard's fields (quoted), so
+  // no copy of each card is made to rename them.
+  const json = JSON.stringify(cards);
   // Through db.pg: the page's JSON is a large parameter (src/db/client.ts says why).
   await db.pg.query(
     `INSERT INTO scan_cards (check_run_id, itemtype, glpi_id, is_deleted, serial_normalized, stored_serial, item)
-     SELECT $1, r.itemtype, r.glpi_id, r.is_deleted, r.serial_normalized, r.stored_serial, r.item
+     SELECT $1, r.itemtype, r."glpiId", r."isDeleted", r."serialNormalized", r."storedSerial", r.item
        FROM jsonb_to_recordset($2::jsonb)
-         AS r(itemtype text, glpi_id int, is_deleted boolean, serial_normalized text, stored_serial text, item jsonb)
+         AS r(itemtype text, "glpiId" int, "isDeleted" boolean, "serialNormalized" text, "storedSerial" text,
+              item jsonb)
      ON CONFLICT DO NOTHING`,
     [checkRunId, json],
   );
@@ -40,72 +35,82 @@ export interface DeviceWithCards {
   name: string | null;
   model: string | null;
   location: string | null;
-  cards: { isDeleted: boolean; storedSerial: string; item: GlpiItem }[];
+  /** Shaped as classify's MatchedCard (card + storedSerial), so that the rows are used as they are. */
+  cards: ScannedCandidate[];
+}
+
+export interface ScannedCandidate {
+  isDeleted: boolean;
+  storedSerial: string;
+  card: GlpiItem;
 }
 
 /**
- * A batch's active devices in id order, each with the scanned cards of its normalised serial, in
- * chunks of at most `chunkSize` devices: a 5,000-device batch never holds more than one chunk of
- * devices, cards and results at once (eight batches at a time ran a 96 MB heap out of memory).
+ * A batch's active devices in id order, each with the scanned cards of its normalised serial,
+ * handed to `visit` one at a time as PostgreSQL sends them, in chunks of at most `chunkSize`
+ * devices; yields what `visit` made of each chunk. Neither a chunk's devices nor their cards are
+ * ever held together: what stays is what `visit` returns (a result, encoded). Eight batches at a
+ * time, each holding its chunk of devices, cards and results, kept most of a 96 MB heap live and
+ * the collector busy.
  */
-export async function* devicesWithCards(
+export async function* devicesWithCards<T>(
   db: Db,
   checkRunId: number,
   batch: BatchDescriptor,
   chunkSize: number,
-): AsyncGenerator<DeviceWithCards[]> {
+  visit: (device: DeviceWithCards) => T,
+): AsyncGenerator<T[]> {
   if (batch.deviceIds) {
     for (let at = 0; at < batch.deviceIds.length; at += chunkSize) {
-      yield await loadChunk(db, checkRunId, 'id = ANY($2::int[])', [batch.deviceIds.slice(at, at + chunkSize)]);
+      const ids = batch.deviceIds.slice(at, at + chunkSize);
+      yield (await visitChunk(db, checkRunId, 'id = ANY($2::int[])', [ids], visit)).kept;
     }
     return;
   }
   const to = batch.toId ?? 0;
   let after = (batch.fromId ?? 0) - 1;
   for (;;) {
-    const chunk = await loadChunk(db, checkRunId, 'active AND id > $2 AND id <= $3 ORDER BY id LIMIT $4', [
-      after,
-      to,
-      chunkSize,
-    ]);
-    if (chunk.length > 0) yield chunk;
-    if (chunk.length < chunkSize) return;
-    after = chunk[chunk.length - 1].id;
+    const chunk = await visitChunk(
+      db,
+      checkRunId,
+      'active AND id > $2 AND id <= $3 ORDER BY id LIMIT $4',
+      [after, to, chunkSize],
+      visit,
+    );
+    if (chunk.kept.length > 0) yield chunk.kept;
+    if (chunk.kept.length < chunkSize) return;
+    after = chunk.lastId;
   }
 }
 
-async function loadChunk(
+async function visitChunk<T>(
   db: Db,
   checkRunId: number,
   deviceFilter: string,
   filterValues: unknown[],
-): Promise<DeviceWithCards[]> {
-  // Through db.pg: devices with their cards are large rows (src/db/client.ts says why).
-  const { rows } = await db.pg.query<{
-    id: number;
-    serial_normalized: string;
-    name: string | null;
-    model: string | null;
-    location: string | null;
-    cards: { d: boolean; s: string; i: GlpiItem }[];
-  }>(
-    `SELECT d.id, d.serial_normalized, d.name, d.model, d.location,
-            coalesce(jsonb_agg(jsonb_build_object('d', c.is_deleted, 's', c.stored_serial, 'i', c.item))
+  visit: (device: DeviceWithCards) => T,
+): Promise<{ kept: T[]; lastId: number }> {
+  const kept: T[] = [];
+  let lastId = 0;
+  // Through db.pg, a row at a time (src/db/pg.ts): devices with their cards are large rows
+  // (src/db/client.ts says why). Columns and keys are named as DeviceWithCards has them.
+  await eachRow<DeviceWithCards>(
+    db.pg,
+    `SELECT d.id, d.serial_normalized AS "serialNormalized", d.name, d.model, d.location,
+            coalesce(jsonb_agg(jsonb_build_object('isDeleted', c.is_deleted, 'storedSerial', c.stored_serial,
+                                                  'card', c.item))
                      FILTER (WHERE c.glpi_id IS NOT NULL), '[]'::jsonb) AS cards
        FROM (SELECT id, serial_normalized, name, model, location FROM devices WHERE ${deviceFilter}) d
        LEFT JOIN scan_cards c ON c.check_run_id = $1 AND c.serial_normalized = d.serial_normalized
       GROUP BY d.id, d.serial_normalized, d.name, d.model, d.location
       ORDER BY d.id`,
     [checkRunId, ...filterValues],
+    (device) => {
+      kept.push(visit(device));
+      lastId = device.id;
+    },
   );
-  return rows.map((row) => ({
-    id: row.id,
-    serialNormalized: row.serial_normalized,
-    name: row.name,
-    model: row.model,
-    location: row.location,
-    cards: row.cards.map((card) => ({ isDeleted: card.d, storedSerial: card.s, item: card.i })),
-  }));
+  return { kept, lastId };
 }
 
 /** Fresh statistics once a scan has filled the table, so the classification joins use the serial index. */

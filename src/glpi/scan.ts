@@ -70,8 +70,9 @@ export interface ScanOptions {
   logger: GlpiLogger;
   request(request: GlpiRequest): Promise<GlpiResponse>;
   /**
-   * Stores a page's new cards (id order). The pages of a window are handed over at once; the
-   * cursor moves past them once every call resolved.
+   * Stores a page's new cards (id order). Called as each page of a window is folded in, without
+   * waiting for the window's other pages: a store that serialises the cards at once lets them go
+   * at once. The cursor moves past the window once every call for it resolved.
    */
   onCards(cards: ScannedCard[]): Promise<void>;
   /** The cursor moved past cards onCards stored (the activity heartbeats it). */
@@ -84,7 +85,11 @@ const MAX_BACKUPS = 100;
 
 interface Page {
   start: number;
-  rows: Record<string, unknown>[];
+  /** The rows' ids, in GLPI's order. */
+  ids: number[];
+  /** Each row as the scan stores it (null: a template), built as the page arrives so that GLPI's
+   * rows are garbage at once rather than held while the window is read and stored. */
+  cards: (ScannedCard | null)[];
   total: number;
   /** Rows the Content-Range promised. */
   promised: number;
@@ -94,45 +99,68 @@ interface Page {
 
 /** Reads one list to its end from `cursor` (a fresh one or a heartbeat's), calling onCards as it goes. */
 export async function scanList(options: ScanOptions, cursor: ScanCursor): Promise<ScanCursor> {
-  const { pageSize } = options;
   const endpoint = encodeURIComponent(options.itemtype);
   const stalls = { count: 0 };
+  // The next window, read from GLPI while the last one's cards are stored.
+  let ahead: Promise<Page>[] | null = null;
   while (!cursor.done) {
-    // A window of pages from the cursor; each (but one at 0) starts one row early, on a row read already.
-    const starts: number[] = [];
-    // The first page alone until GLPI's total is known: no range is ever asked past the end.
-    const window = cursor.lastTotal === null ? 1 : Math.max(1, options.concurrency);
-    for (let k = 0; k < window; k++) {
-      const start = cursor.offset + k * pageSize;
-      if (k > 0 && cursor.lastTotal !== null && start >= cursor.lastTotal) break;
-      starts.push(start);
-    }
-    const pages = await Promise.all(
-      starts.map((start) => readPage(options, endpoint, Math.max(0, start - 1), start + pageSize - 1, cursor)),
-    );
-    // The window is read into a copy of the cursor; its cards are stored (pages at once, like
-    // they were read), and only then does the cursor move, so a heartbeat never gets ahead of
-    // what is stored, and a window that fails half-way stores nothing of its pages twice.
+    const pages = ahead ?? readWindowPages(options, endpoint, cursor);
+    ahead = null;
+    // The window is read into a copy of the cursor, and each page's cards are handed to onCards
+    // as soon as the page is folded in (in order), so that they are not held while the rest of
+    // the window arrives. The cursor moves once every page of the window is stored: a heartbeat
+    // never gets ahead of what is stored. A window that fails half-way is read and stored again
+    // by the retry (a card stored twice is kept once).
     const next = { ...cursor };
-    const stored = readWindow(options, endpoint, pages, next, stalls);
-    await Promise.all(stored.map((cards) => options.onCards(cards)));
+    const stores = await foldWindow(options, endpoint, pages, next, stalls);
+    // The next window is planned from where this one ended, as it would be once stored: GLPI,
+    // the worker and the database work at once instead of in turn.
+    if (!next.done) ahead = readWindowPages(options, endpoint, next);
+    await Promise.all(stores);
     Object.assign(cursor, next);
     options.onAdvance?.(cursor);
   }
   return cursor;
 }
 
-/** Folds a window's pages into `cursor`; returns each page's new cards (pages with none left out). */
-function readWindow(
+/**
+ * A window of pages from the cursor; each (but one at 0) starts one row early, on a row read
+ * already. A page's failure surfaces where it is awaited, never unhandled (a page after a short
+ * one is not awaited at all).
+ */
+function readWindowPages(options: ScanOptions, endpoint: string, cursor: ScanCursor): Promise<Page>[] {
+  const { pageSize } = options;
+  const starts: number[] = [];
+  // The first page alone until GLPI's total is known: no range is ever asked past the end.
+  const window = cursor.lastTotal === null ? 1 : Math.max(1, options.concurrency);
+  for (let k = 0; k < window; k++) {
+    const start = cursor.offset + k * pageSize;
+    if (k > 0 && cursor.lastTotal !== null && start >= cursor.lastTotal) break;
+    starts.push(start);
+  }
+  return starts.map((start) => settledLater(readPage(options, endpoint, Math.max(0, start - 1), start + pageSize - 1)));
+}
+
+/** The same promise, marked handled: whoever awaits it still gets its rejection. */
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/** Folds a window's pages into `cursor` in order, starting the store of each page's new cards. */
+async function foldWindow(
   options: ScanOptions,
   endpoint: string,
-  pages: Page[],
+  pages: Promise<Page>[],
   cursor: ScanCursor,
   stalls: { count: number },
-): ScannedCard[][] {
+): Promise<Promise<void>[]> {
   const { itemtype, pageSize } = options;
-  const stored: ScannedCard[][] = [];
-  for (const [k, page] of pages.entries()) {
+  const stores: Promise<void>[] = [];
+  // Every page of the window was asked for, whether or not it is used.
+  cursor.requests += pages.length;
+  for (let k = 0; k < pages.length; k++) {
+    const page = await pages[k];
     cursor.pages++;
     const total = page.total;
     if (cursor.firstTotal === null) cursor.firstTotal = total;
@@ -140,8 +168,8 @@ function readWindow(
       options.logger.warn('GLPI total changed while scanning', { itemtype, before: cursor.lastTotal, now: total });
     }
     cursor.lastTotal = total;
-    if (page.rows.length < page.promised) cursor.shortPages++;
-    const ids = page.rows.map((row) => rowId(row, options));
+    const { ids } = page;
+    if (ids.length < page.promised) cursor.shortPages++;
     // Only the window's first page can tell a gap; a later one that does not connect was planned
     // from a page that came short: plan again from the cursor.
     const connects = page.start === 0 || (ids.length > 0 && ids[0] <= cursor.lastId);
@@ -158,24 +186,26 @@ function readWindow(
       break;
     }
     let lastIndex = -1;
-    const fresh: Record<string, unknown>[] = [];
+    let freshRows = 0;
+    const cards: ScannedCard[] = [];
     for (const [index, id] of ids.entries()) {
       if (id > cursor.lastId) {
-        if (fresh.length > 0 && id <= rowId(fresh[fresh.length - 1], options)) {
+        if (freshRows > 0 && id <= ids[lastIndex]) {
           throw malformed({ method: 'GET', endpoint }, `rows out of id order (range ${page.start}-…)`);
         }
-        fresh.push(page.rows[index]);
+        const card = page.cards[index];
+        if (card !== null) cards.push(card);
+        freshRows++;
         lastIndex = index;
       } else if (!(page.start > 0 && index === 0)) {
         cursor.duplicates++;
       }
     }
-    if (fresh.length > 0) {
-      const cards = fresh.map((row) => toScannedCard(row, options)).filter((card) => card !== null);
-      if (cards.length > 0) stored.push(cards);
-      cursor.read += fresh.length;
+    if (freshRows > 0) {
+      if (cards.length > 0) stores.push(settledLater(options.onCards(cards)));
+      cursor.read += freshRows;
       cursor.cards += cards.length;
-      cursor.lastId = rowId(fresh[fresh.length - 1], options);
+      cursor.lastId = ids[lastIndex];
       cursor.offset = page.start + lastIndex + 1;
       stalls.count = 0;
     } else if (cursor.offset < total) {
@@ -191,18 +221,12 @@ function readWindow(
       break;
     }
     // A short page: later pages of this window were planned from where it should have ended.
-    if (page.rows.length < page.promised || fresh.length === 0) break;
+    if (ids.length < page.promised || freshRows === 0) break;
   }
-  return stored;
+  return stores;
 }
 
-async function readPage(
-  options: ScanOptions,
-  endpoint: string,
-  start: number,
-  end: number,
-  cursor: ScanCursor,
-): Promise<Page> {
+async function readPage(options: ScanOptions, endpoint: string, start: number, end: number): Promise<Page> {
   const query = [
     `range=${start}-${end}`,
     'sort=id',
@@ -212,13 +236,12 @@ async function readPage(
     ...(options.trashed ? ['is_deleted=1'] : []),
   ].join('&');
   let response: GlpiResponse;
-  cursor.requests++;
   try {
     response = await options.request({ method: 'GET', endpoint, query });
   } catch (error) {
     // The list shrank below the range's start: GLPI refuses it; the total is in the message.
     if (error instanceof GlpiError && error.glpiCode === 'ERROR_RANGE_EXCEED_TOTAL') {
-      return { start, rows: [], total: totalFromMessage(error.message) ?? start, promised: 0, pastEnd: true };
+      return { start, ids: [], cards: [], total: totalFromMessage(error.message) ?? start, promised: 0, pastEnd: true };
     }
     throw error;
   }
@@ -231,7 +254,7 @@ async function readPage(
   const range = header?.match(/^\s*(\d+)-(\d+)\/(\d+)\s*$/);
   if (!range) {
     // GLPI sends no Content-Range for an empty list.
-    if (rows.length === 0 && header === undefined) return { start, rows, total: 0, promised: 0 };
+    if (rows.length === 0 && header === undefined) return { start, ids: [], cards: [], total: 0, promised: 0 };
     throw malformed({ method: 'GET', endpoint }, `a page without a valid Content-Range (range ${start}-${end})`);
   }
   const [from, to, total] = [Number(range[1]), Number(range[2]), Number(range[3])];
@@ -239,7 +262,21 @@ async function readPage(
   if (rows.length > to - from + 1) {
     throw malformed({ method: 'GET', endpoint }, `more rows (${rows.length}) than its Content-Range ${header}`);
   }
-  return { start, rows, total: Math.max(total, parseContentRangeTotal(header) ?? 0), promised: to - from + 1 };
+  const ids: number[] = [];
+  const cards: (ScannedCard | null)[] = [];
+  const modelColumn = `${options.itemtype.toLowerCase()}models_id`;
+  for (const row of rows) {
+    const id = rowId(row, options);
+    ids.push(id);
+    cards.push(toScannedCard(row, id, options, modelColumn));
+  }
+  return {
+    start,
+    ids,
+    cards,
+    total: Math.max(total, parseContentRangeTotal(header) ?? 0),
+    promised: to - from + 1,
+  };
 }
 
 function totalFromMessage(message: string): number | null {
@@ -273,25 +310,16 @@ function plain(value: unknown): string | null {
 }
 
 /** Null for a template (never a printer of the inventory, and search never returns one). */
-function toScannedCard(row: Record<string, unknown>, options: ScanOptions): ScannedCard | null {
+function toScannedCard(
+  row: Record<string, unknown>,
+  id: number,
+  options: ScanOptions,
+  modelColumn: string,
+): ScannedCard | null {
   if (Number(row.is_template ?? 0) === 1) return null;
-  const id = rowId(row, options);
   const stored = plain(row[options.serialColumn]);
   const normalised = stored === null ? null : tryNormaliseSerial(stored);
-  // The fields the findings read, as the searches return them (forcedisplay 40, 23, 19, 83): set
-  // only when GLPI has a value, like search-results.ts does.
-  const optional: Partial<GlpiItem> = {};
-  const fields = {
-    model: text(row[`${options.itemtype.toLowerCase()}models_id`]),
-    manufacturer: text(row.manufacturers_id),
-    dateMod: text(row.date_mod),
-    lastInventoryUpdate: text(row.last_inventory_update),
-  };
-  for (const [key, value] of Object.entries(fields) as [keyof typeof fields, string | null][]) {
-    if (value !== null) optional[key] = value;
-  }
   const item: GlpiItem = {
-    ...optional,
     itemtype: options.itemtype,
     id,
     name: plain(row.name),
@@ -300,6 +328,16 @@ function toScannedCard(row: Record<string, unknown>, options: ScanOptions): Scan
     location: text(row.locations_id),
     entity: text(row.entities_id),
   };
+  // The fields the findings read, as the searches return them (forcedisplay 40, 23, 19, 83): set
+  // only when GLPI has a value, like search-results.ts does.
+  const model = text(row[modelColumn]);
+  if (model !== null) item.model = model;
+  const manufacturer = text(row.manufacturers_id);
+  if (manufacturer !== null) item.manufacturer = manufacturer;
+  const dateMod = text(row.date_mod);
+  if (dateMod !== null) item.dateMod = dateMod;
+  const lastInventoryUpdate = text(row.last_inventory_update);
+  if (lastInventoryUpdate !== null) item.lastInventoryUpdate = lastInventoryUpdate;
   return {
     itemtype: options.itemtype,
     glpiId: id,
