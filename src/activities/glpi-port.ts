@@ -4,10 +4,10 @@
  */
 import type { GlpiScope } from '../glpi/scope';
 import type { GlpiItem, LookupOptions, SerialLookup } from '../glpi/types';
-import type { ScanCursor, ScannedCard } from '../glpi/scan';
+import type { EncodedCard, ScanCursor, ScannedCard } from '../glpi/scan';
 import type { ScanSupport } from '../glpi/client';
 
-export type { GlpiItem, GlpiScope, ScanCursor, ScannedCard, ScanSupport, SerialLookup };
+export type { EncodedCard, GlpiItem, GlpiScope, ScanCursor, ScannedCard, ScanSupport, SerialLookup };
 
 export interface GlpiLookupSession {
   lookupSerials(serials: string[], options?: Pick<LookupOptions, 'whitespacePass'>): Promise<Map<string, SerialLookup>>;
@@ -21,7 +21,7 @@ export interface GlpiLookupSession {
       itemtype: string;
       trashed: boolean;
       serialColumn: string;
-      onCards(cards: ScannedCard[]): Promise<void>;
+      onCards(cards: EncodedCard[]): Promise<void>;
       onAdvance?(cursor: ScanCursor): void;
     },
     cursor: ScanCursor,

@@ -6,17 +6,16 @@ import type { Db } from './client';
 import { eachRow } from './pg';
 import type { BatchDescriptor } from '../workflows/types';
 import type { GlpiItem } from '../glpi/types';
-import type { ScannedCard } from '../glpi/scan';
+import type { EncodedCard, ScannedCard } from '../glpi/scan';
 
 /** A row of scan_cards is the card as the scan read it (src/glpi/scan.ts): one shape for both. */
 export type ScanCardRow = ScannedCard;
 
-/** Stores a page of cards; a card already stored for the run (same list) is left as it is. */
-export async function insertScanCards(db: Db, checkRunId: number, cards: readonly ScanCardRow[]): Promise<void> {
+/** Stores a page of cards (each as its JSON); a card already stored for the run (same list) is left as it is. */
+export async function insertScanCards(db: Db, checkRunId: number, cards: readonly EncodedCard[]): Promise<void> {
   if (cards.length === 0) return;
-  // The cards as they are: the record's columns are named like ScannedCard's fields (quoted), so
-  // no copy of each card is made to rename them.
-  const json = JSON.stringify(cards);
+  // The record's columns are named like ScannedCard's fields (quoted): the cards as they are.
+  const json = `[${cards.join(',')}]`;
   // Through db.pg: the page's JSON is a large parameter (src/db/client.ts says why).
   await db.pg.query(
     `INSERT INTO scan_cards (check_run_id, itemtype, glpi_id, is_deleted, serial_normalized, stored_serial, item)

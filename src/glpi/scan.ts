@@ -32,6 +32,13 @@ export interface ScannedCard {
   item: GlpiItem;
 }
 
+/**
+ * A ScannedCard as its JSON (JSON.stringify), the form a card is held in from the moment its page
+ * arrives until it is stored: one string is nothing for the garbage collector to trace, where the
+ * card's objects were a dozen to copy and mark while the window is read and stored.
+ */
+export type EncodedCard = string;
+
 /** Where a scan of one list (itemtype, live or trash) stands; plain data (heartbeat details). */
 export interface ScanCursor extends ScanCounts {
   /** Index (in GLPI's id order) of the first row not read yet. */
@@ -70,11 +77,11 @@ export interface ScanOptions {
   logger: GlpiLogger;
   request(request: GlpiRequest): Promise<GlpiResponse>;
   /**
-   * Stores a page's new cards (id order). Called as each page of a window is folded in, without
-   * waiting for the window's other pages: a store that serialises the cards at once lets them go
-   * at once. The cursor moves past the window once every call for it resolved.
+   * Stores a page's new cards (id order, each encoded). Called as each page of a window is folded
+   * in, without waiting for the window's other pages. The cursor moves past the window once every
+   * call for it resolved.
    */
-  onCards(cards: ScannedCard[]): Promise<void>;
+  onCards(cards: EncodedCard[]): Promise<void>;
   /** The cursor moved past cards onCards stored (the activity heartbeats it). */
   onAdvance?(cursor: ScanCursor): void;
 }
@@ -87,9 +94,9 @@ interface Page {
   start: number;
   /** The rows' ids, in GLPI's order. */
   ids: number[];
-  /** Each row as the scan stores it (null: a template), built as the page arrives so that GLPI's
-   * rows are garbage at once rather than held while the window is read and stored. */
-  cards: (ScannedCard | null)[];
+  /** Each row as the scan stores it (null: a template), built and encoded as the page arrives so
+   * that neither GLPI's rows nor the cards' objects are held while the window is read and stored. */
+  cards: (EncodedCard | null)[];
   total: number;
   /** Rows the Content-Range promised. */
   promised: number;
@@ -187,7 +194,7 @@ async function foldWindow(
     }
     let lastIndex = -1;
     let freshRows = 0;
-    const cards: ScannedCard[] = [];
+    const cards: EncodedCard[] = [];
     for (const [index, id] of ids.entries()) {
       if (id > cursor.lastId) {
         if (freshRows > 0 && id <= ids[lastIndex]) {
@@ -263,12 +270,13 @@ async function readPage(options: ScanOptions, endpoint: string, start: number, e
     throw malformed({ method: 'GET', endpoint }, `more rows (${rows.length}) than its Content-Range ${header}`);
   }
   const ids: number[] = [];
-  const cards: (ScannedCard | null)[] = [];
+  const cards: (EncodedCard | null)[] = [];
   const modelColumn = `${options.itemtype.toLowerCase()}models_id`;
   for (const row of rows) {
     const id = rowId(row, options);
     ids.push(id);
-    cards.push(toScannedCard(row, id, options, modelColumn));
+    const card = toScannedCard(row, id, options, modelColumn);
+    cards.push(card === null ? null : JSON.stringify(card));
   }
   return {
     start,

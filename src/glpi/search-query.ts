@@ -56,6 +56,8 @@ const ENTITY_TO_CHARACTER: Record<string, string> = {
 
 /** Undoes GLPI 10's encoding of stored text, in a single pass (so `&#38;#60;` becomes `&#60;`). */
 export function decodeGlpiText(value: string): string {
+  // Every entity starts with '&': most values have none (a scan decodes millions a night).
+  if (!value.includes('&')) return value;
   return value.replace(/&#38;|&#60;|&#62;|&amp;|&lt;|&gt;/g, (entity) => ENTITY_TO_CHARACTER[entity] ?? entity);
 }
 

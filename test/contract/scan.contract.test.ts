@@ -58,7 +58,7 @@ test('a full check by scan classifies every serial as the searches do', async ()
           trashed,
           serialColumn: 'serial',
           onCards: (page) => {
-            cards.push(...page);
+            cards.push(...page.map((json) => JSON.parse(json) as ScannedCard));
             return Promise.resolve();
           },
         },
