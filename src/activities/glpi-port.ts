@@ -4,10 +4,10 @@
  */
 import type { GlpiScope } from '../glpi/scope';
 import type { GlpiItem, LookupOptions, SerialLookup } from '../glpi/types';
-import type { EncodedCard, ScanCursor, ScannedCard } from '../glpi/scan';
+import type { EncodedCard, ScanCursor } from '../glpi/scan';
 import type { ScanSupport } from '../glpi/client';
 
-export type { EncodedCard, GlpiItem, GlpiScope, ScanCursor, ScannedCard, ScanSupport, SerialLookup };
+export type { EncodedCard, GlpiItem, GlpiScope, ScanCursor, ScanSupport, SerialLookup };
 
 export interface GlpiLookupSession {
   lookupSerials(serials: string[], options?: Pick<LookupOptions, 'whitespacePass'>): Promise<Map<string, SerialLookup>>;

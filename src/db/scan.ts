@@ -6,10 +6,9 @@ import type { Db } from './client';
 import { eachRow } from './pg';
 import type { BatchDescriptor } from '../workflows/types';
 import type { GlpiItem } from '../glpi/types';
-import type { EncodedCard, ScannedCard } from '../glpi/scan';
-
-/** A row of scan_cards is the card as the scan read it (src/glpi/scan.ts): one shape for both. */
-export type ScanCardRow = ScannedCard;
+import type { EncodedCard } from '../glpi/scan';
+import type { MatchedCard } from '../core/classify';
+import type { CandidateCard } from '../core/scan-match';
 
 /** Stores a page of cards (each as its JSON); a card already stored for the run (same list) is left as it is. */
 export async function insertScanCards(db: Db, checkRunId: number, cards: readonly EncodedCard[]): Promise<void> {
@@ -34,15 +33,11 @@ export interface DeviceWithCards {
   name: string | null;
   model: string | null;
   location: string | null;
-  /** Shaped as classify's MatchedCard (card + storedSerial), so that the rows are used as they are. */
+  /** Shaped as the rules take them (selectCandidates, then classifyDevice): the rows are used as they are. */
   cards: ScannedCandidate[];
 }
 
-export interface ScannedCandidate {
-  isDeleted: boolean;
-  storedSerial: string;
-  card: GlpiItem;
-}
+export type ScannedCandidate = CandidateCard & MatchedCard<GlpiItem>;
 
 /**
  * A batch's active devices in id order, each with the scanned cards of its normalised serial,
