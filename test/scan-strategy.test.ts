@@ -17,6 +17,8 @@ import { FINDING_KINDS } from '../src/core/findings';
 import type { ListFault } from '../src/dev/glpi-simulator/types';
 import { normaliseSerial, tryNormaliseSerial } from '../src/core/serial';
 import { insertDevices } from '../src/db/devices';
+import { insertScanCards } from '../src/db/scan';
+import { createActivities } from '../src/activities';
 import type { Db } from '../src/db/client';
 import { eachRow } from '../src/db/pg';
 import { countUnknownCards, listUnknownCards } from '../src/db/unknown-cards';
@@ -472,6 +474,63 @@ describe('full-scan strategy', () => {
       requests < wholeScan + killAt - 1,
       `${requests} list requests with the kill, ${wholeScan} for a whole scan: the scan read on`,
     );
+  });
+
+  test('cards an earlier attempt stored past its cursor: the next attempt drops and stores them again, once each', async () => {
+    const inv = generateInventory({ devices: 600, seed: 79 });
+    const sim = await startSimulator({ items: inv.items });
+    const { db, url } = await testDatabase();
+    await insertDevices(db, inv.devices);
+    const glpi = glpiFor(sim);
+    const real = createActivities({ db, glpi });
+    // What a worker killed after storing a window, before heartbeating the cursor past it, leaves:
+    // the list's first cards stored, with values GLPI no longer has, and no cursor to say so.
+    const ahead = inv.items
+      .filter((item) => !item.isDeleted && !item.isTemplate)
+      .sort((a, b) => a.id - b.id)
+      .slice(0, 40);
+    let planted = 0;
+    const { taskQueue } = await startWorker({
+      db,
+      glpi,
+      activityOverrides: {
+        scanCards: async (input) => {
+          if (!input.list.trashed && planted === 0) {
+            const stale = ahead.map((item) =>
+              JSON.stringify({
+                itemtype: input.list.itemtype,
+                glpiId: item.id,
+                isDeleted: false,
+                serialNormalized: 'STALE',
+                storedSerial: 'STALE',
+                item: { itemtype: input.list.itemtype, id: item.id, name: 'stale copy', serial: 'STALE' },
+              }),
+            );
+            await insertScanCards(db, input.checkRunId, stale);
+            planted = stale.length;
+          }
+          return real.scanCards(input);
+        },
+      },
+    });
+    const report = await run(taskQueue, { strategy: 'scan', reverse: true }, 'scan-ahead');
+    assert.equal(planted, 40);
+    assert.equal(report.status, 'completed');
+    assert.equal(report.strategy, 'scan', 'the scan went on (no fallback to the searches)');
+    assert.deepEqual((await verifyRun(url, report.checkRunId, inv, report)).problems, []);
+    const rows = await db.$queryRaw<{ glpi_id: number; copies: number; names: string[] }[]>`
+      SELECT glpi_id, count(*)::int AS copies, array_agg(item->>'name') AS names
+        FROM scan_cards WHERE check_run_id = ${report.checkRunId} AND NOT is_deleted
+       GROUP BY glpi_id`;
+    const live = inv.items.filter((item) => !item.isDeleted && !item.isTemplate);
+    assert.equal(rows.length, live.length, 'every live card stored');
+    assert.deepEqual(
+      rows.filter((row) => row.copies !== 1),
+      [],
+      'each card stored once',
+    );
+    const byId = new Map(rows.map((row) => [row.glpi_id, row.names[0]]));
+    for (const item of ahead) assert.equal(byId.get(item.id), item.name, `card ${item.id} as GLPI has it`);
   });
 
   test('cards trashed and added while the scan runs: it backs up, nothing is skipped, the change is recorded', async () => {

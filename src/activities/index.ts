@@ -38,7 +38,14 @@ import type {
 } from '../workflows/types';
 import { GlpiConfigError } from '../glpi/errors';
 import { newCursor, type ScanCursor } from '../glpi/scan';
-import { analyseScanCards, devicesWithCards, insertScanCards, pruneScanCards, type DeviceWithCards } from '../db/scan';
+import {
+  analyseScanCards,
+  devicesWithCards,
+  dropScanCardsAfter,
+  insertScanCards,
+  pruneScanCards,
+  type DeviceWithCards,
+} from '../db/scan';
 import { countUnknownCards } from '../db/unknown-cards';
 import { changeSummary } from '../db/changes';
 import { chooseStrategy } from '../core/strategy';
@@ -363,15 +370,20 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
     ): Promise<ScanListSummary> {
       // The heartbeat details of the last attempt; the cursor in them is where this one reads on.
       const state = heartbeatState<{ scan: ScanCursor }>();
-      if (state.scan)
-        log.info('Scan resuming', {
-          itemtype: input.list.itemtype,
-          trashed: input.list.trashed,
-          offset: state.scan.offset,
-        });
+      const resuming = state.scan !== undefined;
       // The same object is read by every beat (onRetryLadder beats while GLPI answers).
       const cursor: ScanCursor = (state.scan = state.scan ? { ...state.scan } : newCursor());
       if (!cursor.done) {
+        // What an earlier attempt stored past the cursor is read and stored again from it.
+        const dropped = await dropScanCardsAfter(db, input.checkRunId, input.list, cursor.lastId);
+        if (resuming || dropped > 0)
+          log.info('Scan resuming', {
+            itemtype: input.list.itemtype,
+            trashed: input.list.trashed,
+            offset: cursor.offset,
+            lastId: cursor.lastId,
+            dropped,
+          });
         await glpi.withSession((session) =>
           session.scanList(
             {

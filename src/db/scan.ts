@@ -10,7 +10,12 @@ import type { EncodedCard } from '../glpi/scan';
 import type { MatchedCard } from '../core/classify';
 import type { CandidateCard } from '../core/scan-match';
 
-/** Stores a page of cards (each as its JSON); a card already stored for the run (same list) is left as it is. */
+/**
+ * Stores a page of cards (each as its JSON). A plain INSERT: a scan never stores a card twice
+ * (ids only rise within a list, and a resumed scan first drops what it stored past its cursor,
+ * dropScanCardsAfter), and the primary key refuses a card that would be. ON CONFLICT DO NOTHING
+ * cost PostgreSQL a sixth of storing the cards.
+ */
 export async function insertScanCards(db: Db, checkRunId: number, cards: readonly EncodedCard[]): Promise<void> {
   if (cards.length === 0) return;
   // The record's columns are named like ScannedCard's fields (quoted): the cards as they are.
@@ -21,10 +26,27 @@ export async function insertScanCards(db: Db, checkRunId: number, cards: readonl
      SELECT $1, r.itemtype, r."glpiId", r."isDeleted", r."serialNormalized", r."storedSerial", r.item
        FROM jsonb_to_recordset($2::jsonb)
          AS r(itemtype text, "glpiId" int, "isDeleted" boolean, "serialNormalized" text, "storedSerial" text,
-              item jsonb)
-     ON CONFLICT DO NOTHING`,
+              item jsonb)`,
     [checkRunId, json],
   );
+}
+
+/**
+ * Drops the cards of one list stored past `lastId`: an attempt that ended (a worker killed, a
+ * page that failed) may have stored pages beyond the cursor it last heartbeated, and the attempt
+ * that reads on from that cursor stores them again. Returns how many were dropped.
+ */
+export async function dropScanCardsAfter(
+  db: Db,
+  checkRunId: number,
+  list: { itemtype: string; trashed: boolean },
+  lastId: number,
+): Promise<number> {
+  const { rowCount } = await db.pg.query(
+    'DELETE FROM scan_cards WHERE check_run_id = $1 AND itemtype = $2 AND is_deleted = $3 AND glpi_id > $4',
+    [checkRunId, list.itemtype, list.trashed, lastId],
+  );
+  return rowCount ?? 0;
 }
 
 export interface DeviceWithCards {
@@ -90,13 +112,17 @@ async function visitChunk<T>(
   // (src/db/client.ts says why). Columns and keys are named as DeviceWithCards has them.
   await eachRow<DeviceWithCards>(
     db.pg,
+    // Each device's cards gathered by a subquery of its own, as json (text, made as it is
+    // written): a join grouped by the device's columns, with jsonb_agg, cost PostgreSQL twice as
+    // much (50,000 devices: 0.98 s against 0.49 s).
     `SELECT d.id, d.serial_normalized AS "serialNormalized", d.name, d.model, d.location,
-            coalesce(jsonb_agg(jsonb_build_object('isDeleted', c.is_deleted, 'storedSerial', c.stored_serial,
-                                                  'card', c.item))
-                     FILTER (WHERE c.glpi_id IS NOT NULL), '[]'::jsonb) AS cards
+            coalesce(k.cards, '[]'::json) AS cards
        FROM (SELECT id, serial_normalized, name, model, location FROM devices WHERE ${deviceFilter}) d
-       LEFT JOIN scan_cards c ON c.check_run_id = $1 AND c.serial_normalized = d.serial_normalized
-      GROUP BY d.id, d.serial_normalized, d.name, d.model, d.location
+       LEFT JOIN LATERAL (
+         SELECT json_agg(json_build_object('isDeleted', c.is_deleted, 'storedSerial', c.stored_serial, 'card', c.item))
+                  AS cards
+           FROM scan_cards c
+          WHERE c.check_run_id = $1 AND c.serial_normalized = d.serial_normalized) k ON true
       ORDER BY d.id`,
     [checkRunId, ...filterValues],
     (device) => {

@@ -117,13 +117,21 @@ export async function scanList(options: ScanOptions, cursor: ScanCursor): Promis
     // as soon as the page is folded in (in order), so that they are not held while the rest of
     // the window arrives. The cursor moves once every page of the window is stored: a heartbeat
     // never gets ahead of what is stored. A window that fails half-way is read and stored again
-    // by the retry (a card stored twice is kept once).
+    // by the retry, which first drops what was stored past the cursor.
     const next = { ...cursor };
-    const stores = await foldWindow(options, endpoint, pages, next, stalls);
+    const stores: Promise<void>[] = [];
+    try {
+      await foldWindow(options, endpoint, pages, next, stalls, stores);
+    } catch (error) {
+      // Every store started is over before the scan fails: the attempt that reads on from the
+      // cursor first drops what they stored past it, so it must come after them.
+      await Promise.allSettled(stores);
+      throw error;
+    }
     // The next window is planned from where this one ended, as it would be once stored: GLPI,
     // the worker and the database work at once instead of in turn.
     if (!next.done) ahead = readWindowPages(options, endpoint, next);
-    await Promise.all(stores);
+    await allSettledOrFirstFailure(stores);
     Object.assign(cursor, next);
     options.onAdvance?.(cursor);
   }
@@ -148,22 +156,28 @@ function readWindowPages(options: ScanOptions, endpoint: string, cursor: ScanCur
   return starts.map((start) => settledLater(readPage(options, endpoint, Math.max(0, start - 1), start + pageSize - 1)));
 }
 
+/** Waits for every promise to settle, then rejects with the first failure, if any. */
+async function allSettledOrFirstFailure(promises: readonly Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(promises)).find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** The same promise, marked handled: whoever awaits it still gets its rejection. */
 function settledLater<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined);
   return promise;
 }
 
-/** Folds a window's pages into `cursor` in order, starting the store of each page's new cards. */
+/** Folds a window's pages into `cursor` in order, starting the store of each page's new cards (added to `stores`). */
 async function foldWindow(
   options: ScanOptions,
   endpoint: string,
   pages: Promise<Page>[],
   cursor: ScanCursor,
   stalls: { count: number },
-): Promise<Promise<void>[]> {
+  stores: Promise<void>[],
+): Promise<void> {
   const { itemtype, pageSize } = options;
-  const stores: Promise<void>[] = [];
   // Every page of the window was asked for, whether or not it is used.
   cursor.requests += pages.length;
   for (let k = 0; k < pages.length; k++) {
@@ -230,7 +244,6 @@ async function foldWindow(
     // A short page: later pages of this window were planned from where it should have ended.
     if (ids.length < page.promised || freshRows === 0) break;
   }
-  return stores;
 }
 
 async function readPage(options: ScanOptions, endpoint: string, start: number, end: number): Promise<Page> {
