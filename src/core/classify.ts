@@ -100,7 +100,11 @@ export function pathSegments(value: string): string[] {
     .filter((segment) => segment !== '');
 }
 
+// Each match function first compares the values as they are: equal values normalise equally, and
+// most inventory values are the card's own (a million comparisons a night, each saved its passes).
+
 export function locationMatches(inventory: string, glpi: string | null): boolean {
+  if (glpi === inventory) return true;
   const wanted = pathSegments(inventory).join(' > ');
   if (wanted === '') return true;
   if (glpi === null) return false;
@@ -109,6 +113,7 @@ export function locationMatches(inventory: string, glpi: string | null): boolean
 }
 
 export function modelMatches(inventory: string, model: string | null, manufacturer: string | null): boolean {
+  if (model === inventory) return true;
   const wanted = normaliseText(inventory);
   if (wanted === '') return true;
   if (model === null || normaliseText(model) === '') return false;
@@ -117,6 +122,7 @@ export function modelMatches(inventory: string, model: string | null, manufactur
 }
 
 export function nameMatches(inventory: string, glpi: string | null): boolean {
+  if (glpi === inventory) return true;
   const wanted = normaliseText(inventory);
   return wanted === '' || (glpi !== null && normaliseText(glpi) === wanted);
 }
@@ -142,10 +148,18 @@ export function isRetiredState(state: string | null, retiredStates: readonly str
   if (segments.length === 0) return false;
   const full = segments.join(' > ');
   const last = segments[segments.length - 1];
-  return retiredStates.some((configured) => {
-    const wanted = pathSegments(configured).join(' > ');
-    return wanted !== '' && (wanted === full || wanted === last);
-  });
+  return retiredPaths(retiredStates).some((wanted) => wanted === full || wanted === last);
+}
+
+/** The configured states normalised once per list (the rules' array lives for a whole batch), empty ones dropped. */
+const RETIRED_PATHS = new WeakMap<readonly string[], string[]>();
+function retiredPaths(retiredStates: readonly string[]): string[] {
+  let paths = RETIRED_PATHS.get(retiredStates);
+  if (!paths) {
+    paths = retiredStates.map((configured) => pathSegments(configured).join(' > ')).filter((path) => path !== '');
+    RETIRED_PATHS.set(retiredStates, paths);
+  }
+  return paths;
 }
 
 const DAY_MS = 86_400_000;
