@@ -151,7 +151,7 @@ export function isRetiredState(state: string | null, retiredStates: readonly str
   return retiredPaths(retiredStates).some((wanted) => wanted === full || wanted === last);
 }
 
-/** The configured states normalised once per list (the rules' array lives for a whole batch), empty ones dropped. */
+/** The configured states normalised once per rule set (its array lives for a whole batch), empty ones dropped. */
 const RETIRED_PATHS = new WeakMap<readonly string[], string[]>();
 function retiredPaths(retiredStates: readonly string[]): string[] {
   let paths = RETIRED_PATHS.get(retiredStates);
