@@ -6,7 +6,7 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from './db/client';
-import { closeRun, countResults, runningRuns } from './db/runs';
+import { closeRun, runningRuns } from './db/runs';
 import type { RunOutcome } from './core/results';
 
 export interface OrphanedRun {
@@ -75,7 +75,7 @@ export async function closeOrphanedRuns(db: Db, orphans: readonly OrphanedRun[],
       `but the run was still marked running: closed by ${closedBy}`;
     const before = await db.checkRun.findUnique({ where: { id: orphan.checkRunId }, select: { status: true } });
     if (before?.status !== 'running') continue;
-    await closeRun(db, orphan.checkRunId, outcome, await countResults(db, orphan.checkRunId), reason);
+    await closeRun(db, orphan.checkRunId, outcome, reason);
     closed += 1;
   }
   return closed;

@@ -541,17 +541,18 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
       input: { checkRunId: number; outcome?: RunOutcome; reason?: string } & OfDatabase & LadderInput,
     ): Promise<RunReport> {
       await assertOwnDatabase(db, input.database);
-      const [totals, findingsByKind] = await Promise.all([
-        countResults(db, input.checkRunId),
-        countFindingsByKind(db, input.checkRunId),
-      ]);
+      const findingsByKind = await countFindingsByKind(db, input.checkRunId);
       const findings = totalFindings(findingsByKind);
       const fullCheck = await db.checkRun.findUniqueOrThrow({
         where: { id: input.checkRunId },
         select: { trigger: true, strategy: true, unknownCards: true, unknownNoSerial: true, scan: true },
       });
-      const outcome: RunOutcome = input.outcome ?? (totals.errors > 0 ? 'completed_with_errors' : 'completed');
-      const run = await closeRun(db, input.checkRunId, outcome, totals, input.reason ?? null);
+      const { run, totals, outcome } = await closeRun(
+        db,
+        input.checkRunId,
+        (counted) => input.outcome ?? (counted.errors > 0 ? 'completed_with_errors' : 'completed'),
+        input.reason ?? null,
+      );
       const conflictList = await listConflicts(db, input.checkRunId, { limit: REPORT_CONFLICTS + 1 });
       const report: RunReport = {
         checkRunId: run.id,

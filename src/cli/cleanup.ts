@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import { runningChecks, runStartedAt } from '../client';
 import { loadConfig, type ServiceConfig } from '../config';
 import { createDb, type Db } from '../db/client';
-import { closeRun, countResults } from '../db/runs';
+import { closeRun } from '../db/runs';
 import { duration } from '../core/duration';
 import { closeOrphanedRuns, describeOrphan, findOrphanedRuns, type OrphanedRun } from '../orphaned-runs';
 import { parseArguments, rejectExtraArguments, runCli, UsageError } from './run';
@@ -69,7 +69,7 @@ async function confirm(question: string): Promise<boolean> {
 /** Closes a terminated workflow's running rows, with the totals of what its batches wrote. */
 async function closeTerminated(db: Db, workflowId: string, reason: string): Promise<void> {
   const rows = await db.checkRun.findMany({ where: { workflowId, status: 'running' }, select: { id: true } });
-  for (const row of rows) await closeRun(db, row.id, 'cancelled', await countResults(db, row.id), reason);
+  for (const row of rows) await closeRun(db, row.id, 'cancelled', reason);
 }
 
 async function orphans(client: Client, config: ServiceConfig, opts: ReturnType<typeof parse>) {

@@ -3,6 +3,7 @@
  * (the devices a run walks are read in devices.ts).
  */
 import type { Db } from './client';
+import type { CheckRun } from './generated/client';
 import type { FatalErrorType } from '../core/error-kinds';
 import type { ResultStatus, RunOutcome, RunTrigger, Totals } from '../core/results';
 import type { GlpiScope } from '../glpi/scope';
@@ -87,7 +88,7 @@ export async function writeEncodedResults(db: Db, checkRunId: number, encoded: r
        FROM jsonb_to_recordset($2::jsonb)
          AS r("deviceId" int, status text, "glpiIds" int[], "glpiItems" jsonb, "statusName" text, "errorMessage" text,
               findings jsonb)
-      WHERE EXISTS (SELECT 1 FROM check_runs WHERE id = $1 AND status = 'running')
+      WHERE EXISTS (SELECT 1 FROM check_runs WHERE id = $1 AND status = 'running' FOR SHARE)
      ON CONFLICT (check_run_id, device_id) DO NOTHING`,
     [checkRunId, json],
   );
@@ -147,7 +148,10 @@ export async function countResults(db: Db, checkRunId: number, batch?: BatchDesc
     where: { checkRunId, ...(batch ? { deviceId: deviceFilter(batch) } : {}) },
     _count: { _all: true },
   });
-  const count = (status: ResultStatus) => groups.find((g) => g.status === status)?._count._all ?? 0;
+  return totalsOf((status) => groups.find((g) => g.status === status)?._count._all ?? 0);
+}
+
+function totalsOf(count: (status: ResultStatus) => number): Totals {
   const totals = {
     found: count('found'),
     conflicts: count('conflict'),
@@ -177,32 +181,65 @@ export async function listConflicts(
 }
 
 /**
- * Closes a run with its outcome and totals. A run closed already (by cleanup, or by a retried
- * finishRun whose first attempt committed) stays as it was closed.
+ * Closes a run with its outcome and the totals of the results it holds. The run's row is locked
+ * first, and a batch's insert holds a share lock on it until it commits (writeEncodedResults): so
+ * the count sees every row written while the run was running, and none can come after it (a
+ * cleanup that closed a run while batches were in flight once counted 200 of the 250 rows that
+ * landed). `outcome` may be decided from the totals. A run closed already (by cleanup, or by a
+ * retried finishRun whose first attempt committed) stays as it was closed.
  */
 export async function closeRun(
   db: Db,
   checkRunId: number,
-  outcome: RunOutcome,
-  totals: Totals,
+  outcome: RunOutcome | ((totals: Totals) => RunOutcome),
   failureReason: string | null,
-) {
+): Promise<{ run: CheckRun; totals: Totals; outcome: RunOutcome }> {
+  const client = await db.pg.connect();
+  let totals: Totals;
+  let decided: RunOutcome;
+  try {
+    await client.query('BEGIN');
+    const {
+      rows: [row],
+    } = await client.query<{ status: string; started_at: Date; finished_at: Date | null }>(
+      'SELECT status::text AS status, started_at, finished_at FROM check_runs WHERE id = $1 FOR UPDATE',
+      [checkRunId],
+    );
+    if (!row) throw new Error(`check run ${checkRunId} does not exist`);
+    const { rows: counts } = await client.query<{ status: ResultStatus; n: number }>(
+      'SELECT status::text AS status, count(*)::int AS n FROM check_results WHERE check_run_id = $1 GROUP BY status',
+      [checkRunId],
+    );
+    totals = totalsOf((status) => counts.find((c) => c.status === status)?.n ?? 0);
+    decided = typeof outcome === 'function' ? outcome(totals) : outcome;
+    if (row.status === 'running') {
+      const finishedAt = row.finished_at ?? new Date();
+      await client.query(
+        `UPDATE check_runs SET status = $2::run_status, finished_at = $3, duration_ms = $4, found = $5, conflicts = $6,
+                not_found = $7, errors = $8, failure_reason = $9
+          WHERE id = $1`,
+        [
+          checkRunId,
+          decided,
+          finishedAt,
+          finishedAt.getTime() - row.started_at.getTime(),
+          totals.found,
+          totals.conflicts,
+          totals.notFound,
+          totals.errors,
+          failureReason,
+        ],
+      );
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release();
+    throw error;
+  }
+  client.release();
   const run = await db.checkRun.findUniqueOrThrow({ where: { id: checkRunId } });
-  if (run.status !== 'running') return run;
-  const finishedAt = run.finishedAt ?? new Date();
-  return db.checkRun.update({
-    where: { id: checkRunId },
-    data: {
-      status: outcome,
-      finishedAt,
-      durationMs: finishedAt.getTime() - run.startedAt.getTime(),
-      found: totals.found,
-      conflicts: totals.conflicts,
-      notFound: totals.notFound,
-      errors: totals.errors,
-      failureReason,
-    },
-  });
+  return { run, totals, outcome: decided };
 }
 
 /**
@@ -217,7 +254,7 @@ export async function closeUnstartedRun(
 ) {
   const run = await upsertRun(db, input.workflowId, input.runId, input.trigger);
   if (run.status !== 'running') return run;
-  return closeRun(db, run.id, input.outcome, await countResults(db, run.id), input.reason);
+  return (await closeRun(db, run.id, input.outcome, input.reason)).run;
 }
 
 /** Rows still `running`, oldest first (doctor and cleanup compare them with Temporal). */
