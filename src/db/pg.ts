@@ -1,4 +1,4 @@
-import { Client, Query, type Pool } from 'pg';
+import { Client, Query, type Pool, type PoolClient } from 'pg';
 
 /**
  * How long a command (not the worker's pool) waits for PostgreSQL to accept a connection: a
@@ -46,4 +46,25 @@ export async function eachRow<R>(pool: Pool, text: string, values: unknown[], vi
   }
   client.release();
   if (failure !== undefined) throw failure;
+}
+
+/**
+ * Runs `fn` in a transaction on a pooled connection: committed when it returns, rolled back when
+ * it throws. A connection whose transaction failed leaves the pool (as eachRow's does): whether
+ * its ROLLBACK went through or not, it is not handed to the next query.
+ */
+export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let result: T;
+  try {
+    await client.query('BEGIN');
+    result = await fn(client);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release(error instanceof Error ? error : true);
+    throw error;
+  }
+  client.release();
+  return result;
 }

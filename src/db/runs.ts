@@ -3,6 +3,7 @@
  * (the devices a run walks are read in devices.ts).
  */
 import type { Db } from './client';
+import { inTransaction } from './pg';
 import type { CheckRun } from './generated/client';
 import type { FatalErrorType } from '../core/error-kinds';
 import type { ResultStatus, RunOutcome, RunTrigger, Totals } from '../core/results';
@@ -194,11 +195,7 @@ export async function closeRun(
   outcome: RunOutcome | ((totals: Totals) => RunOutcome),
   failureReason: string | null,
 ): Promise<{ run: CheckRun; totals: Totals; outcome: RunOutcome }> {
-  const client = await db.pg.connect();
-  let totals: Totals;
-  let decided: RunOutcome;
-  try {
-    await client.query('BEGIN');
+  const { totals, decided } = await inTransaction(db.pg, async (client) => {
     const {
       rows: [row],
     } = await client.query<{ status: string; started_at: Date; finished_at: Date | null }>(
@@ -210,8 +207,8 @@ export async function closeRun(
       'SELECT status::text AS status, count(*)::int AS n FROM check_results WHERE check_run_id = $1 GROUP BY status',
       [checkRunId],
     );
-    totals = totalsOf((status) => counts.find((c) => c.status === status)?.n ?? 0);
-    decided = typeof outcome === 'function' ? outcome(totals) : outcome;
+    const counted = totalsOf((status) => counts.find((c) => c.status === status)?.n ?? 0);
+    const chosen = typeof outcome === 'function' ? outcome(counted) : outcome;
     if (row.status === 'running') {
       const finishedAt = row.finished_at ?? new Date();
       await client.query(
@@ -220,24 +217,19 @@ export async function closeRun(
           WHERE id = $1`,
         [
           checkRunId,
-          decided,
+          chosen,
           finishedAt,
           finishedAt.getTime() - row.started_at.getTime(),
-          totals.found,
-          totals.conflicts,
-          totals.notFound,
-          totals.errors,
+          counted.found,
+          counted.conflicts,
+          counted.notFound,
+          counted.errors,
           failureReason,
         ],
       );
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    client.release();
-    throw error;
-  }
-  client.release();
+    return { totals: counted, decided: chosen };
+  });
   const run = await db.checkRun.findUniqueOrThrow({ where: { id: checkRunId } });
   return { run, totals, outcome: decided };
 }
