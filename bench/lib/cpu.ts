@@ -32,8 +32,12 @@ function readStat(pid: string): { comm: string; ppid: number; seconds: number } 
   const close = text.lastIndexOf(')');
   const comm = text.slice(text.indexOf('(') + 1, close);
   const fields = text.slice(close + 2).split(' ');
-  // After the name: state(0) ppid(1) ... utime(11) stime(12).
-  return { comm, ppid: Number(fields[1]), seconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND };
+  // After the name: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14). A child's
+  // time moves to its parent's cutime/cstime when the parent reaps it: counting both keeps the
+  // work of processes that ended during the run (PostgreSQL's backends and autovacuum workers,
+  // reaped by the postmaster), which the processes alive at the end alone would lose.
+  const ticks = fields.slice(11, 15).reduce((sum, value) => sum + Number(value), 0);
+  return { comm, ppid: Number(fields[1]), seconds: ticks / TICKS_PER_SECOND };
 }
 
 function machineTicks(): { busy: number; total: number } {

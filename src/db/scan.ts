@@ -14,7 +14,8 @@ import type { CandidateCard } from '../core/scan-match';
  * Stores a page of cards (each as its JSON). A plain INSERT: a scan never stores a card twice
  * (ids only rise within a list, and a resumed scan first drops what it stored past its cursor,
  * dropScanCardsAfter), and the primary key refuses a card that would be. ON CONFLICT DO NOTHING
- * cost PostgreSQL a sixth of storing the cards.
+ * cost PostgreSQL a sixth of storing the cards. The page is read as json, not jsonb: each card's
+ * item is kept as the text it came as (scan_cards.item is json), never built into a jsonb tree.
  */
 export async function insertScanCards(db: Db, checkRunId: number, cards: readonly EncodedCard[]): Promise<void> {
   if (cards.length === 0) return;
@@ -24,9 +25,9 @@ export async function insertScanCards(db: Db, checkRunId: number, cards: readonl
   await db.pg.query(
     `INSERT INTO scan_cards (check_run_id, itemtype, glpi_id, is_deleted, serial_normalized, stored_serial, item)
      SELECT $1, r.itemtype, r."glpiId", r."isDeleted", r."serialNormalized", r."storedSerial", r.item
-       FROM jsonb_to_recordset($2::jsonb)
+       FROM json_to_recordset($2::json)
          AS r(itemtype text, "glpiId" int, "isDeleted" boolean, "serialNormalized" text, "storedSerial" text,
-              item jsonb)`,
+              item json)`,
     [checkRunId, json],
   );
 }

@@ -56,7 +56,7 @@ export async function verifyRun(
   const { rows } = await withPg(databaseUrl, (pg) =>
     pg.query<ResultRow>(
       `SELECT d.serial_normalized, min(r.status::text) AS status, min(r.glpi_ids) AS glpi_ids,
-              min(r.error_message) AS error_message, count(r.id) AS results,
+              min(r.error_message) AS error_message, count(r.device_id) AS results,
               (array_agg(r.findings))[1] AS findings
          FROM devices d
          LEFT JOIN check_results r ON r.device_id = d.id AND r.check_run_id = $1
