@@ -213,7 +213,9 @@ export function fieldFindings(
   for (const field of COMPARE_FIELDS) {
     if (!fields.includes(field)) continue;
     const inventory = device[field];
-    if (inventory === null || normaliseText(inventory) === '') continue;
+    // An inventory value that normalises to nothing matches anything: each match function says so
+    // once it has normalised it, after the equal-values shortcut (most values are the card's own).
+    if (inventory === null) continue;
     if (field === 'location' && !locationMatches(inventory, card.location)) {
       findings.push({ kind: 'location_mismatch', ...on, inventory, glpi: card.location });
     } else if (field === 'model' && !modelMatches(inventory, card.model ?? null, card.manufacturer ?? null)) {
