@@ -15,8 +15,14 @@ import { startWorker, temporalAddress, uniqueTaskQueue } from './support/service
 
 const START_CHECK = 'src/cli/start-check.ts';
 
-async function terminateRunningChecks(client: Client): Promise<void> {
-  for await (const e of client.workflow.list({ query: "ExecutionStatus = 'Running'" })) {
+/**
+ * Terminates what this file left running, on its own task queues only: other test files run at
+ * the same time against the same Temporal (test/run.ts), and their checks are not ours to stop.
+ */
+async function terminateRunningChecks(client: Client, taskQueues: readonly string[]): Promise<void> {
+  if (taskQueues.length === 0) return;
+  const queues = taskQueues.map((queue) => `'${queue}'`).join(', ');
+  for await (const e of client.workflow.list({ query: `ExecutionStatus = 'Running' AND TaskQueue IN (${queues})` })) {
     await client.workflow
       .getHandle(e.workflowId, e.runId)
       .terminate('test cleanup')
@@ -30,12 +36,14 @@ describe('operations commands', async () => {
   const { inv, sim, db, url } = await inventoryOnBothSides(120, 17);
   // A connection of our own, so that leftovers are terminated before it closes.
   const client = new Client({ connection: await Connection.connect({ address: temporalAddress() }) });
+  // Every task queue this file starts checks on (the worker's, and the idle ones below).
+  const ownQueues: string[] = [];
   after(async () => {
-    await terminateRunningChecks(client);
+    await terminateRunningChecks(client, ownQueues);
     await client.connection.close();
   });
-  await terminateRunningChecks(client);
   const workerQueue = (await startWorker({ db, glpi: glpiFor(sim) })).taskQueue;
+  ownQueues.push(workerQueue);
   const env: NodeJS.ProcessEnv = {
     TEMPORAL_ADDRESS: temporalAddress(),
     TASK_QUEUE: workerQueue,
@@ -117,6 +125,7 @@ describe('operations commands', async () => {
   test('a start while a check is running attaches to it; with no worker it says so', async () => {
     // A task queue nobody polls: the check stays running, as in the old incident — but visibly.
     const idle = { ...env, TASK_QUEUE: uniqueTaskQueue('idle') };
+    ownQueues.push(idle.TASK_QUEUE);
     const first = await runTs(START_CHECK, ['--json'], idle);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stderr, /no worker is polling task queue/);
@@ -148,7 +157,7 @@ describe('operations commands', async () => {
   });
 
   test('schedule: ensure is idempotent, describe, pause shows in doctor, trigger, delete', async () => {
-    await terminateRunningChecks(client);
+    await terminateRunningChecks(client, ownQueues);
     const ensure = await runTs('src/cli/schedule.ts', ['ensure', '--json'], env);
     assert.equal(ensure.code, 0, ensure.stderr);
     assert.equal((JSON.parse(ensure.stdout) as { outcome: string }).outcome, 'created');

@@ -488,12 +488,16 @@ export async function concurrentStartsScenario(options: ChaosOptions & { starts:
   const handle = stack.client.workflow.getHandle<typeof checkAllDevices>(outputs[0].workflowId, outputs[0].runId);
   const outcome = await stack.finish(handle, outputs[0].runId, started);
 
-  // Exactly one run: every execution in the namespace belongs to this chain, one run row in the database.
+  // Exactly one run: every check on the scenario's task queue belongs to this chain (other test
+  // files run checks on the same Temporal at the same time, on queues of their own), one run row
+  // in the database.
   const chainRunIds = new Set(
     (await fetchChain(stack.client, handle.workflowId, outputs[0].runId)).map((e) => e.runId),
   );
   const listed: string[] = [];
-  for await (const execution of stack.client.workflow.list({ query: `WorkflowType = 'checkAllDevices'` }))
+  for await (const execution of stack.client.workflow.list({
+    query: `WorkflowType = 'checkAllDevices' AND TaskQueue = '${stack.taskQueue}'`,
+  }))
     listed.push(`${execution.workflowId}/${execution.runId}`);
   const strangers = listed.filter((id) => !chainRunIds.has(id.split('/')[1]));
   assert.deepEqual(strangers, [], 'no other check ran');
