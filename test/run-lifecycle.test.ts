@@ -12,7 +12,8 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { databaseNameOf } from '../src/db/identity';
 import { taskQueuePollers, LIVE_POLLER_SECONDS, queryProgress } from '../src/client';
 import { loadConfig } from '../src/config';
-import { insertDevices } from '../src/db/devices';
+import { insertDevices, UnknownDevicesError } from '../src/db/devices';
+import { RunClosedError, upsertRun, writeResults, type ResultRow } from '../src/db/runs';
 import { checkAllDevices } from '../src/workflows';
 import type { Progress } from '../src/workflows/types';
 import { glpiFor, inventoryOnBothSides, stackEnv, startSimulator, TEST_USER_TOKEN } from './support/glpi';
@@ -221,6 +222,40 @@ describe('run lifecycle', async () => {
     assert.ok(atClose < 1200, 'the run was really cut short');
     const row = await db.checkRun.findFirstOrThrow({ where: { workflowId } });
     assert.equal(row.found + row.conflicts + row.notFound + row.errors, later, 'the closed run’s totals are its rows');
+  });
+
+  test('results name a real run and device: the insert refuses a device or a run gone from the database, by name', async () => {
+    // check_results has no foreign keys (prisma/schema.prisma says why): its one insert checks both.
+    const { db } = await testDatabase();
+    await insertDevices(db, [{ serial: 'KEEP-1' }, { serial: 'GONE-1' }]);
+    const [keep, gone] = await db.device.findMany({ orderBy: { id: 'asc' } });
+    const run = await upsertRun(db, 'wf-keys', 'run-keys', 'manual');
+    const row = (deviceId: number): ResultRow => ({
+      deviceId,
+      status: 'not_found',
+      glpiIds: [],
+      glpiItems: [],
+      statusName: null,
+      errorMessage: null,
+      findings: [],
+    });
+    await writeResults(db, run.id, [row(keep.id)]);
+    await writeResults(db, run.id, [row(keep.id)]); // a repeated attempt: nothing new, no error
+    await db.device.delete({ where: { id: gone.id } });
+    const refused = await rejectionOf(writeResults(db, run.id, [row(keep.id), row(gone.id)]));
+    assert.ok(refused instanceof UnknownDevicesError, String(refused));
+    assert.match(refused.message, new RegExp(`no device with serial or id "?${gone.id}"?`));
+    const noRun = await rejectionOf(writeResults(db, run.id + 1, [row(keep.id)]));
+    assert.ok(noRun instanceof RunClosedError, String(noRun));
+    assert.match(noRun.message, new RegExp(`run ${run.id + 1} is already gone from the database`));
+    assert.deepEqual(
+      (await db.checkResult.findMany({ select: { checkRunId: true, deviceId: true } })).map((r) => [
+        r.checkRunId,
+        r.deviceId,
+      ]),
+      [[run.id, keep.id]],
+      'one row: the refused writes left nothing',
+    );
   });
 
   test('doctor: a running check with no worker is critical, GLPI down is critical, an empty inventory warns', async () => {

@@ -3,6 +3,7 @@
  * (the devices a run walks are read in devices.ts).
  */
 import type { Db } from './client';
+import { UnknownDevicesError } from './devices';
 import { inTransaction } from './pg';
 import type { CheckRun } from './generated/client';
 import type { FatalErrorType } from '../core/error-kinds';
@@ -81,7 +82,9 @@ export async function writeEncodedResults(db: Db, checkRunId: number, encoded: r
   if (encoded.length === 0) return;
   // The record's columns are named like ResultRow's fields (quoted): the rows as they are.
   const json = `[${encoded.join(',')}]`;
-  // Through db.pg: the batch's JSON is a large parameter (src/db/client.ts says why).
+  // Through db.pg: the batch's JSON is a large parameter (src/db/client.ts says why). The
+  // statement checks what foreign keys would (check_results has none, prisma/schema.prisma says
+  // why): the run once, running and share-locked until the commit, and each device by its key.
   const { rowCount: inserted } = await db.pg.query(
     `INSERT INTO check_results (check_run_id, device_id, status, glpi_ids, glpi_items, status_name, error_message, findings)
      SELECT $1, r."deviceId", r.status::result_status, r."glpiIds", r."glpiItems", r."statusName", r."errorMessage",
@@ -90,13 +93,21 @@ export async function writeEncodedResults(db: Db, checkRunId: number, encoded: r
          AS r("deviceId" int, status text, "glpiIds" int[], "glpiItems" jsonb, "statusName" text, "errorMessage" text,
               findings jsonb)
       WHERE EXISTS (SELECT 1 FROM check_runs WHERE id = $1 AND status = 'running' FOR SHARE)
+        AND EXISTS (SELECT 1 FROM devices WHERE id = r."deviceId")
      ON CONFLICT (check_run_id, device_id) DO NOTHING`,
     [checkRunId, json],
   );
   if ((inserted ?? 0) < encoded.length) {
-    // Fewer rows than given: a repeated attempt (they exist already), or a run no longer running.
+    // Fewer rows than given: a repeated attempt (they exist already), a run no longer running,
+    // or a device that is not in the database (removed by hand while the run went on).
     const run = await db.checkRun.findUnique({ where: { id: checkRunId }, select: { status: true } });
-    if (run && run.status !== 'running') throw new RunClosedError(checkRunId, run.status);
+    if (run?.status !== 'running') throw new RunClosedError(checkRunId, run?.status ?? 'gone from the database');
+    const { rows: missing } = await db.pg.query<{ id: number }>(
+      `SELECT (e->>'deviceId')::int AS id FROM jsonb_array_elements($1::jsonb) e
+        WHERE NOT EXISTS (SELECT 1 FROM devices WHERE id = (e->>'deviceId')::int)`,
+      [json],
+    );
+    if (missing.length > 0) throw new UnknownDevicesError(missing.map((row) => String(row.id)));
   }
 }
 
