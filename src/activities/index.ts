@@ -410,6 +410,8 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
       failed?: string;
     }): Promise<ScanOutcome> {
       const warnings = scanWarnings(input.lists);
+      // Fresh statistics first: the classification joins and the reverse count plan from them.
+      await analyseScanCards(db);
       const unknown = input.reverse && !input.failed ? await countUnknownCards(db, input.checkRunId) : null;
       const outcome: ScanOutcome = {
         cards: input.lists.reduce((sum, list) => sum + list.cards, 0),
@@ -429,8 +431,8 @@ export function createActivities({ db, glpi, lookupChunkSize = 100 }: ActivityDe
           unknownNoSerial: outcome.unknownNoSerial,
         },
       });
+      // After the update: the runs kept are those that scanned, this one included.
       await pruneScanCards(db, KEEP_SCANS);
-      await analyseScanCards(db);
       for (const warning of warnings) log.warn('Scan warning', { warning });
       return outcome;
     },

@@ -134,7 +134,7 @@ async function visitChunk<T>(
   return { kept, lastId };
 }
 
-/** Fresh statistics once a scan has filled the table, so the classification joins use the serial index. */
+/** Fresh statistics once a scan has filled the table: the classification joins use the serial index, the reverse count a hash join. */
 export async function analyseScanCards(db: Db): Promise<void> {
   await db.$executeRaw`ANALYZE scan_cards`;
 }
