@@ -17,7 +17,7 @@ import { FINDING_KINDS } from '../src/core/findings';
 import type { ListFault } from '../src/dev/glpi-simulator/types';
 import { normaliseSerial, tryNormaliseSerial } from '../src/core/serial';
 import { insertDevices } from '../src/db/devices';
-import { insertScanCards } from '../src/db/scan';
+import { insertScanCards, pruneScanCards } from '../src/db/scan';
 import { createActivities } from '../src/activities';
 import type { Db } from '../src/db/client';
 import { eachRow } from '../src/db/pg';
@@ -531,6 +531,55 @@ describe('full-scan strategy', () => {
     );
     const byId = new Map(rows.map((row) => [row.glpi_id, row.names[0]]));
     for (const item of ahead) assert.equal(byId.get(item.id), item.name, `card ${item.id} as GLPI has it`);
+  });
+
+  test('pruning keeps the latest runs that scanned and every run still running (two full checks can overlap)', async () => {
+    const { db } = await testDatabase();
+    const card = (glpiId: number) =>
+      JSON.stringify({
+        itemtype: 'Printer',
+        glpiId,
+        isDeleted: false,
+        serialNormalized: `P-${glpiId}`,
+        storedSerial: `P-${glpiId}`,
+        item: { itemtype: 'Printer', id: glpiId, name: `p${glpiId}`, serial: `P-${glpiId}` },
+      });
+    // Oldest first: a slow run still scanning, two finished ones, a run scanning beside the
+    // newest (its scan not recorded yet), and the newest, whose finishScan prunes.
+    const shapes = [
+      { name: 'slow, still running', status: 'running', scan: null },
+      { name: 'finished, older', status: 'completed', scan: {} },
+      { name: 'finished, newer', status: 'completed', scan: {} },
+      { name: 'overlapping, still scanning', status: 'running', scan: null },
+      { name: 'newest, pruning', status: 'running', scan: {} },
+    ] as const;
+    const runs: { id: number; name: string }[] = [];
+    for (const [i, shape] of shapes.entries()) {
+      const row = await db.checkRun.create({
+        data: {
+          workflowId: `prune-${i}`,
+          runId: `prune-${i}`,
+          trigger: 'manual',
+          status: shape.status,
+          ...(shape.scan ? { scan: shape.scan } : {}),
+        },
+      });
+      await insertScanCards(db, row.id, [card(1), card(2)]);
+      runs.push({ id: row.id, name: shape.name });
+    }
+    await pruneScanCards(db, 2);
+    const left = await db.$queryRaw<{ check_run_id: number; cards: number }[]>`
+      SELECT check_run_id, count(*)::int AS cards FROM scan_cards GROUP BY check_run_id ORDER BY check_run_id`;
+    const kept = new Set(left.map((row) => row.check_run_id));
+    assert.deepEqual(
+      runs.filter((run) => kept.has(run.id)).map((run) => run.name),
+      ['slow, still running', 'finished, newer', 'overlapping, still scanning', 'newest, pruning'],
+      'only the finished run past the latest two that scanned lost its cards',
+    );
+    assert.ok(
+      left.every((row) => row.cards === 2),
+      'a run keeps all its cards or none',
+    );
   });
 
   test('cards trashed and added while the scan runs: it backs up, nothing is skipped, the change is recorded', async () => {

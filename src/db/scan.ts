@@ -139,9 +139,16 @@ export async function analyseScanCards(db: Db): Promise<void> {
   await db.$executeRaw`ANALYZE scan_cards`;
 }
 
-/** Keeps the scanned cards of the latest `keep` runs that scanned (the reports of older runs list no unknown cards). */
+/**
+ * Keeps the scanned cards of the latest `keep` runs that scanned (the reports of older runs list no
+ * unknown cards), and those of every run still running: a manual full check and a scheduled one can
+ * overlap (the schedule's SKIP policy sees only the runs it started), and the one that finishes its
+ * scan first must not take the other's cards, which would leave that run's devices without them.
+ */
 export async function pruneScanCards(db: Db, keep: number): Promise<void> {
   await db.$executeRaw`
-    DELETE FROM scan_cards WHERE check_run_id NOT IN (
-      SELECT id FROM check_runs WHERE scan IS NOT NULL ORDER BY id DESC LIMIT ${keep})`;
+    DELETE FROM scan_cards WHERE check_run_id IN (
+      SELECT id FROM check_runs
+       WHERE status <> 'running'
+         AND id NOT IN (SELECT id FROM check_runs WHERE scan IS NOT NULL ORDER BY id DESC LIMIT ${keep}))`;
 }
