@@ -59,6 +59,18 @@ function corners(firstId: number, serialOf: (i: number) => string): SimItem[] {
   ];
 }
 
+/** A card as the scan stores it (insertScanCards), for tests that plant cards themselves. */
+function storedCard(itemtype: string, glpiId: number, serial: string, name: string): string {
+  return JSON.stringify({
+    itemtype,
+    glpiId,
+    isDeleted: false,
+    serialNormalized: serial,
+    storedSerial: serial,
+    item: { itemtype, id: glpiId, name, serial },
+  });
+}
+
 /** The reverse check's ground truth: live, non-template cards whose serial no device has. */
 function expectedUnknown(items: readonly SimItem[], devices: readonly { serial: string }[]) {
   // Inventory rows without a serial ('') match no card.
@@ -496,16 +508,7 @@ describe('full-scan strategy', () => {
       activityOverrides: {
         scanCards: async (input) => {
           if (!input.list.trashed && planted === 0) {
-            const stale = ahead.map((item) =>
-              JSON.stringify({
-                itemtype: input.list.itemtype,
-                glpiId: item.id,
-                isDeleted: false,
-                serialNormalized: 'STALE',
-                storedSerial: 'STALE',
-                item: { itemtype: input.list.itemtype, id: item.id, name: 'stale copy', serial: 'STALE' },
-              }),
-            );
+            const stale = ahead.map((item) => storedCard(input.list.itemtype, item.id, 'STALE', 'stale copy'));
             await insertScanCards(db, input.checkRunId, stale);
             planted = stale.length;
           }
@@ -535,15 +538,7 @@ describe('full-scan strategy', () => {
 
   test('pruning keeps the latest runs that scanned and every run still running (two full checks can overlap)', async () => {
     const { db } = await testDatabase();
-    const card = (glpiId: number) =>
-      JSON.stringify({
-        itemtype: 'Printer',
-        glpiId,
-        isDeleted: false,
-        serialNormalized: `P-${glpiId}`,
-        storedSerial: `P-${glpiId}`,
-        item: { itemtype: 'Printer', id: glpiId, name: `p${glpiId}`, serial: `P-${glpiId}` },
-      });
+    const card = (glpiId: number) => storedCard('Printer', glpiId, `P-${glpiId}`, `p${glpiId}`);
     // Oldest first: a slow run still scanning, two finished ones, a run scanning beside the
     // newest (its scan not recorded yet), and the newest, whose finishScan prunes.
     const shapes = [
